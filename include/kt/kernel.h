@@ -1,0 +1,81 @@
+/*
+ * kt/kernel.h - booting and shutting down a kthreads kernel (C and C++).
+ *
+ * A process hosts at most one kernel at a time. kt_boot() starts the
+ * virtual CPUs and runs the start-up functions; from its return until
+ * kt_shutdown(), kernel threads may be created from any host thread.
+ * kt_shutdown() runs the shutdown handlers, stops every vCPU, reports the
+ * kernel threads it left behind, releases everything and returns; the
+ * process may boot again afterwards.
+ */
+#ifndef KT_KERNEL_H
+#define KT_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * struct kt_config - how to boot. Zero any field to take its default; zero
+ * the whole struct (or pass NULL) for all defaults. Later releases add fields
+ * by carving them from kt_reserved, so a zero-initialised struct stays valid
+ * and its size never changes.
+ */
+struct kt_config {
+  unsigned ncpu;       /* vCPUs; 0: the host's cores; at most KT_MAXCPU */
+  unsigned maxproc;    /* live kernel threads; 0: KT_DEFAULT_MAXPROC */
+  size_t stack_size;   /* default stack bytes; 0: KT_DEFAULT_STACK (x4 under sanitizers) */
+  unsigned hz;         /* ticks per second of the kernel clock; 0: 1000 */
+  unsigned slice_ticks;     /* round-robin time slice; 0: 10 ticks */
+  unsigned max_hostcalls;   /* host threads lent to blocking host calls; 0: 64 */
+  unsigned shutdown_wait_ms; /* how long kt_shutdown waits for a busy vCPU; 0: 2000 */
+  FILE* console;       /* where the kernel prints; NULL: stderr */
+  uintptr_t kt_reserved[16];
+};
+
+#define KT_MAXCPU 256
+#define KT_DEFAULT_MAXPROC 10000
+#define KT_DEFAULT_STACK (64 * 1024)
+#define KT_MIN_STACK (16 * 1024)
+
+/*
+ * kt_boot() boots the kernel. Returns 0; EINVAL for a bad configuration
+ * (ncpu above KT_MAXCPU, hz above 100000, a stack smaller than KT_MIN_STACK
+ * or larger than 1 GiB, a non-zero kt_reserved word); EBUSY when a kernel is
+ * already up; EAGAIN when the host refuses a thread. Call from a host thread.
+ */
+int kt_boot(const struct kt_config* cfg);
+
+/*
+ * kt_shutdown() takes the kernel down; howto is passed to the shutdown
+ * handlers (RB_* style flags, uninterpreted here). Never hangs: a vCPU still
+ * busy after shutdown_wait_ms is abandoned and reported. Call from a host
+ * thread, not from a kernel thread. A no-op when no kernel is up.
+ */
+void kt_shutdown(int howto);
+
+/* kt_booted() says whether a kernel is up. */
+int kt_booted(void);
+
+/* kt_ncpu() is the number of vCPUs of the running kernel (0 when down). */
+unsigned kt_ncpu(void);
+
+/* kt_hz() is the kernel clock rate; kt_ticks() the ticks since boot. */
+unsigned kt_hz(void);
+uint64_t kt_ticks(void);
+
+/*
+ * kt_ps() prints one line per kernel thread: pid, name, state, wait
+ * message, priority, vCPU, flags, stack size and the most of it touched.
+ */
+void kt_ps(FILE* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KT_KERNEL_H */

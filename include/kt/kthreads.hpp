@@ -1,0 +1,8 @@
+// The native C++ API of kthreads, in one include.
+#pragma once
+
+#include "kt/error.hpp"
+#include "kt/kernel.hpp"
+#include "kt/sleep.hpp"
+#include "kt/sync.hpp"
+#include "kt/thread.hpp"

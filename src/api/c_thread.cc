@@ -1,0 +1,150 @@
+// The kt_* C ABI: argument checks and handle lookups onto the core.
+#include <cerrno>
+#include <cstring>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "core/biglock.h"
+#include "core/kernel.h"
+#include "core/lifecycle.h"
+#include "core/sched.h"
+#include "kt/c/sleep.h"
+#include "kt/c/thread.h"
+#include "sync/sleepq.h"
+
+namespace kt {
+void hostcall_enter();
+void hostcall_exit();
+}  // namespace kt
+
+using namespace kt;
+
+namespace {
+
+KThread* need_kthread(const char* fn) {
+  KThread* t = curthread();
+  if (!t) panic("%s: called from a host thread; it must be called from a kernel thread", fn);
+  return t;
+}
+
+uint64_t deadline_after(uint64_t timo_ns) { return timo_ns ? now_ns() + timo_ns : 0; }
+
+}  // namespace
+
+extern "C" {
+
+int kt_thread_create(const struct kt_thread_attr* attr, void (*func)(void*), void* arg,
+                     kt_tid_t* out) {
+  int err;
+  KThread* t = thread_alloc(attr, func, arg, &err);
+  if (!t) return err;
+  if (out) *out = t->tid();  // published before the thread can run (R1)
+  thread_launch(t);
+  return 0;
+}
+
+int kt_thread_start(kt_tid_t t) { return thread_start(t); }
+
+void kt_thread_exit(int code) { thread_exit(code); }
+
+int kt_thread_join(kt_tid_t t, int* code) { return thread_join(t, code); }
+
+int kt_thread_detach(kt_tid_t t) { return thread_detach(t); }
+
+kt_tid_t kt_thread_self(void) {
+  KThread* t = curthread();
+  return t ? t->tid() : 0;
+}
+
+void kt_thread_yield(void) { kt::sched_yield(); }
+
+void kt_preempt(void) { preempt(); }
+
+int kt_thread_pid(kt_tid_t t) {
+  KThread* p = proctab::lookup(t);
+  return p ? p->pid_ : -1;
+}
+
+int kt_thread_state(kt_tid_t t) {
+  KThread* p = proctab::lookup(t);
+  return p ? int(p->state_.load(std::memory_order_relaxed)) : -1;
+}
+
+int kt_thread_priority(kt_tid_t t) {
+  KThread* p = proctab::lookup(t);
+  return p ? p->pri_ : -1;
+}
+
+int kt_thread_set_priority(kt_tid_t t, int pri) {
+  if (pri < KT_PRI_MIN || pri > KT_PRI_MAX) return EINVAL;
+  KThread* p = proctab::lookup(t);
+  if (!p) return ESRCH;
+  // Only the thread itself changes its priority while it may be queued;
+  // others would have to pull it off its run queue first.
+  if (p != curthread()) return EPERM;
+  p->base_pri_ = p->pri_ = uint8_t(pri);
+  if (p->sched_ == KT_SCHED_TS) ts_update(p);
+  return 0;
+}
+
+int kt_thread_cpu(kt_tid_t t) {
+  KThread* p = proctab::lookup(t);
+  if (!p) return -1;
+  Vcpu* v = p->vcpu_.load(std::memory_order_relaxed);
+  return v ? int(v->id) : -1;
+}
+
+int kt_thread_name(kt_tid_t t, char* buf, size_t len) {
+  KThread* p = proctab::lookup(t);
+  if (!p) return ESRCH;
+  if (!buf || len == 0) return EINVAL;
+  strncpy(buf, p->name_, len - 1);
+  buf[len - 1] = '\0';
+  return 0;
+}
+
+int kt_thread_exit_status(kt_tid_t t, int* code) {
+  KThread* p = proctab::lookup(t);
+  if (!p) return ESRCH;
+  SpinGuard g(p->lock_);
+  if (p->tid() != t) return ESRCH;
+  if (p->state_.load(std::memory_order_relaxed) != ThreadState::kZombie) return EBUSY;
+  if (code) *code = p->exit_code_;
+  return 0;
+}
+
+void kt_hostcall_enter(void) { hostcall_enter(); }
+void kt_hostcall_exit(void) { hostcall_exit(); }
+
+void kt_biglock_enter(void) { biglock_acquire(need_kthread("kt_biglock_enter")); }
+void kt_biglock_exit(void) { biglock_release(need_kthread("kt_biglock_exit")); }
+int kt_biglock_held(void) { return biglock_held(curthread()); }
+
+int kt_sleep(const void* wchan, const char* wmesg, int flags, uint64_t timo_ns) {
+  need_kthread("kt_sleep");
+  if (!wchan) panic("kt_sleep: NULL wait channel");
+  return kt::sleep_on(wchan, wmesg, flags, deadline_after(timo_ns));
+}
+
+void kt_sleep_setup(const void* wchan, const char* wmesg, int flags) {
+  KThread* t = need_kthread("kt_sleep_setup");
+  if (!wchan) panic("kt_sleep_setup: NULL wait channel");
+  sleep_setup(&t->slp_, wchan, wmesg, flags);
+}
+
+int kt_sleep_finish(uint64_t timo_ns, int do_sleep) {
+  KThread* t = need_kthread("kt_sleep_finish");
+  return sleep_finish(&t->slp_, deadline_after(timo_ns), do_sleep != 0);
+}
+
+int kt_wakeup(const void* wchan) { return wakeup_n(wchan, -1); }
+int kt_wakeup_one(const void* wchan) { return wakeup_n(wchan, 1); }
+
+int kt_interrupt(uint64_t t) {
+  KThread* p = proctab::lookup(t);
+  if (!p) return ESRCH;
+  interrupt(p);
+  return 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,79 @@
+// The library side of the native C++ API (include/kt/*.hpp).
+#include <cerrno>
+#include <string>
+
+#include "base/clock.h"
+#include "core/kernel.h"
+#include "core/lifecycle.h"
+#include "kt/thread.hpp"
+#include "sync/sleepq.h"
+
+namespace kt {
+
+const char* to_string(State s) { return to_string(ThreadState(s)); }
+
+namespace detail {
+
+void* thread_prepare(const ThreadOptions& o, void** token) {
+  kt_thread_attr a{};
+  a.name = o.name.c_str();
+  a.pri = o.priority;
+  a.sched = int(o.sched);
+  a.cpu = o.cpu;
+  a.flags = (o.mpsafe ? KT_MPSAFE : 0) | (o.intr ? KT_INTR : 0) |
+            (o.joinable ? KT_JOINABLE : 0) | (o.start_idle ? KT_IDLE : 0);
+  a.stack_size = o.stack_size;
+  if (!o.stack.empty()) {
+    a.stack_top = o.stack.data() + o.stack.size();
+    a.stack_len = o.stack.size();
+  }
+  int err = 0;
+  // A placeholder entry: the real one is set once the callable is in place.
+  KThread* t = thread_alloc(&a, [](void*) {}, nullptr, &err);
+  if (!t) {
+    const char* why = err == EINVAL   ? "invalid options (priority, cpu, flags or stack)"
+                      : err == EAGAIN ? "maxproc kernel threads already exist"
+                      : err == ENOMEM ? "no memory for a stack"
+                      : err == ENXIO  ? "no kernel is booted"
+                                      : "failed";
+    throw Error(err, "kt::Thread '" + o.name + "': " + why);
+  }
+  *token = t;
+  return t;
+}
+
+void* thread_carve(void* token, size_t size, size_t align) {
+  return kt::thread_carve(static_cast<KThread*>(token), size, align);
+}
+
+kt_tid_t thread_launch(void* token, void (*entry)(void*), void* arg) {
+  auto* t = static_cast<KThread*>(token);
+  thread_set_entry(t, entry, arg);
+  const kt_tid_t tid = t->tid();
+  kt::thread_launch(t);
+  return tid;
+}
+
+void thread_discard(void* token) { kt::thread_discard(static_cast<KThread*>(token)); }
+
+}  // namespace detail
+
+void Thread::detach() {
+  if (joinable()) {
+    const int rc = kt_thread_detach(tid_);
+    if (rc != 0) throw Error(rc, "kt::Thread::detach: " + describe());
+    joinable_ = false;
+  }
+}
+
+void this_thread::sleep_for(std::chrono::nanoseconds d) {
+  if (!in_kernel_thread()) throw Error(EPERM, "kt::this_thread::sleep_for: not a kernel thread");
+  const uint64_t deadline = now_ns() + uint64_t(d.count() > 0 ? d.count() : 1);
+  KThread* t = curthread();
+  // Sleep on our own descriptor's timer word: nobody wakes it, only the
+  // timeout ends the sleep.
+  while (kt::sleep_on(&t->timer_seq_, "pause", 0, deadline) != EWOULDBLOCK) {
+  }
+}
+
+}  // namespace kt

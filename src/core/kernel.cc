@@ -1,0 +1,355 @@
+// Boot and shutdown, the host threads that drive the vCPUs, host calls,
+// and the console.
+#include "core/kernel.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <new>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/futex.h"
+#include "core/biglock.h"
+#include "core/sched.h"
+#include "core/startup.h"
+#include "md/stack.h"
+#include "sync/sleepq.h"
+
+namespace kt {
+namespace {
+
+std::atomic<Kernel*> g_kernel{nullptr};
+// 0 down, 1 booting or shutting down, 2 up.
+std::atomic<int> g_boot_state{0};
+// Kernels abandoned by a shutdown that found a vCPU stuck: their memory
+// must outlive the host threads still running in it.
+std::atomic<Kernel*> g_abandoned[16];
+
+unsigned host_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return unsigned(CPU_COUNT(&set));
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? unsigned(n) : 1;
+}
+
+void host_main(Kernel* k, HostThread* h, Vcpu* initial) {
+  h->kernel = k;
+  host_set_self(h);
+  md::altstack_setup();
+  md::san_adopt_host(&h->san);
+  h->vcpu = initial;
+  k->running_hosts.fetch_add(1, std::memory_order_release);
+  for (;;) {
+    if (h->vcpu) h->vcpu->run_loop(h);
+    if (k->stopping.load(std::memory_order_acquire)) break;
+    // The vCPU went to another host thread while ours served a host call:
+    // wait in the spare pool until a vCPU needs a driver again.
+    {
+      SpinGuard g(k->host_lock);
+      if (h->lent) {
+        h->lent = false;
+        k->nlent--;
+      }
+      h->next_spare = k->spares;
+      k->spares = h;
+    }
+    for (;;) {
+      const uint32_t w = h->park_word.load(std::memory_order_acquire);
+      if (Vcpu* v = h->assigned.exchange(nullptr, std::memory_order_acq_rel)) {
+        h->vcpu = v;
+        break;
+      }
+      if (k->stopping.load(std::memory_order_acquire)) break;
+      futex_wait(&h->park_word, w, 0);
+    }
+    if (!h->vcpu) break;
+  }
+  md::altstack_teardown();
+  host_set_self(nullptr);
+  k->running_hosts.fetch_sub(1, std::memory_order_release);
+}
+
+bool start_host(Kernel* k, Vcpu* v) KT_REQUIRES(k->host_lock) {
+  auto* h = new (std::nothrow) HostThread;
+  if (!h) return false;
+  try {
+    k->host_threads.emplace_back(host_main, k, h, v);
+  } catch (...) {
+    delete h;
+    return false;
+  }
+  k->hosts.push_back(h);
+  return true;
+}
+
+int validate(const kt_config& c) {
+  if (c.ncpu > KT_MAXCPU) return EINVAL;
+  if (c.hz > 100000) return EINVAL;
+  if (c.stack_size && (c.stack_size < KT_MIN_STACK || c.stack_size > (size_t(1) << 30)))
+    return EINVAL;
+  if (c.slice_ticks > 100000) return EINVAL;
+  for (uintptr_t r : c.kt_reserved)
+    if (r) return EINVAL;
+  return 0;
+}
+
+void wake_everyone(Kernel* k) {
+  for (unsigned i = 0; i < k->ncpu; i++) k->vcpu(i)->kick();
+  SpinGuard g(k->host_lock);
+  for (HostThread* h : k->hosts) {
+    h->park_word.fetch_add(1, std::memory_order_release);
+    futex_wake(&h->park_word, 1);
+  }
+}
+
+void report_left(Kernel* k) {
+  unsigned n = 0;
+  proctab::for_each([&](KThread* t) {
+    const ThreadState s = t->state_.load(std::memory_order_acquire);
+    const char* w = t->wmesg_;
+    fprintf(k->console, "kt_shutdown: left pid %d '%s' %s%s%s\n", t->pid_, t->name_,
+            to_string(s), s == ThreadState::kSleeping && w ? " on " : "",
+            s == ThreadState::kSleeping && w ? w : "");
+    n++;
+  });
+  if (n) fprintf(k->console, "kt_shutdown: %u kernel thread%s left behind\n", n, n == 1 ? "" : "s");
+}
+
+void release_threads() {
+  proctab::for_each([&](KThread* t) {
+    md::san_release(&t->san_);
+    md::stack_free(&t->stack_, nullptr);
+    proctab::free(t, nullptr);
+  });
+}
+
+}  // namespace
+
+Kernel* kern() {
+  // A host thread keeps the kernel it was started by, so one left running by
+  // an abandoning shutdown never sees the next boot's.
+  HostThread* h = host_self();
+  if (h && h->kernel) return h->kernel;
+  return g_kernel.load(std::memory_order_acquire);
+}
+
+void console_printf(const char* fmt, ...) {
+  Kernel* k = kern();
+  FILE* out = k ? k->console : stderr;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(out, fmt, ap);
+  va_end(ap);
+  fflush(out);
+}
+
+const char* to_string(ThreadState s) {
+  switch (s) {
+    case ThreadState::kFree: return "free";
+    case ThreadState::kIdle: return "idle";
+    case ThreadState::kRunnable: return "runnable";
+    case ThreadState::kRunning: return "running";
+    case ThreadState::kSleeping: return "sleeping";
+    case ThreadState::kSuspended: return "suspended";
+    case ThreadState::kBroken: return "broken";
+    case ThreadState::kZombie: return "zombie";
+    case ThreadState::kHostcall: return "hostcall";
+  }
+  return "?";
+}
+
+void describe_current(char* buf, size_t len) {
+  HostThread* h = host_self();
+  KThread* t = h ? h->cur : nullptr;
+  if (t)
+    snprintf(buf, len, "pid %d '%s' on vcpu %d", t->pid_, t->name_,
+             h->vcpu ? int(h->vcpu->id) : -1);
+  else
+    snprintf(buf, len, "host thread, not a kernel thread");
+}
+
+bool describe_overflow(const void* addr, char* buf, size_t len) {
+  HostThread* h = host_self();
+  KThread* t = h ? h->cur : nullptr;
+  if (!t || !md::guard_contains(t->stack_, addr)) return false;
+  snprintf(buf, len,
+           "panic: kernel thread pid %d '%s' overflowed its %zu-byte stack (%s) at %p\n",
+           t->pid_, t->name_, t->stack_.size, md::to_string(t->stack_.guard), addr);
+  return true;
+}
+
+// Blocking host calls: the vCPU moves to a spare host thread while this one
+// blocks in the host with the kernel thread's stack.
+void hostcall_enter() {
+  HostThread* h = host_self();
+  KThread* t = h ? h->cur : nullptr;
+  if (!t) return;  // a host thread may block as it likes
+  Vcpu* v = h->vcpu;
+  if (!v) panic("kt_hostcall_enter: pid %d '%s' is already in a host call", t->pid_, t->name_);
+  Kernel* k = kern();
+  HostThread* spare = nullptr;
+  {
+    SpinGuard g(k->host_lock);
+    if (k->spares) {
+      spare = k->spares;
+      k->spares = spare->next_spare;
+    } else if (k->nlent < k->max_hostcalls && start_host(k, nullptr)) {
+      spare = k->hosts.back();
+    }
+    if (spare) {
+      spare->lent = true;
+      k->nlent++;
+    }
+  }
+  // No host thread to spare: the call blocks this vCPU, as it would
+  // without the wrapper.
+  if (!spare) return;
+  t->biglock_saved_ = biglock_release_all(t);
+  h->vcpu = nullptr;
+  t->state_.store(ThreadState::kHostcall, std::memory_order_relaxed);
+  spare->assigned.store(v, std::memory_order_release);
+  spare->park_word.fetch_add(1, std::memory_order_release);
+  futex_wake(&spare->park_word, 1);
+}
+
+void hostcall_exit() {
+  HostThread* h = host_self();
+  KThread* t = h ? h->cur : nullptr;
+  if (!t || h->vcpu) return;  // not in a host call, or it kept its vCPU
+  // Back to this host thread's own context, which queues us on a vCPU once
+  // our registers are saved, and then retires to the spare pool.
+  const int saved = t->biglock_saved_;
+  t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+  h->hook = SwitchHook{SwitchHook::kHostcall, t, nullptr};
+  h->cur = nullptr;
+  md::san_before(&t->san_, &h->san, false);
+  finish_switch(md::jump(h->loop_ctx, t));
+  biglock_reacquire(curthread(), saved);
+}
+
+}  // namespace kt
+
+using namespace kt;
+
+extern "C" int kt_boot(const struct kt_config* cfg) {
+  kt_config c{};
+  if (cfg) c = *cfg;
+  if (int e = validate(c)) return e;
+  int down = 0;
+  if (!g_boot_state.compare_exchange_strong(down, 1)) return EBUSY;
+
+  auto* k = new Kernel;
+  k->ncpu = c.ncpu ? c.ncpu : std::min<unsigned>(host_cores(), KT_MAXCPU);
+  k->maxproc = c.maxproc ? c.maxproc : KT_DEFAULT_MAXPROC;
+  k->stack_size = (c.stack_size ? c.stack_size : KT_DEFAULT_STACK) * md::kSanitizerStackFactor;
+  k->hz = c.hz ? c.hz : 1000;
+  k->tick_ns = 1000000000ull / k->hz;
+  k->slice_ns = (c.slice_ticks ? c.slice_ticks : 10) * k->tick_ns;
+  k->max_hostcalls = c.max_hostcalls ? c.max_hostcalls : 64;
+  k->shutdown_wait_ms = c.shutdown_wait_ms ? c.shutdown_wait_ms : 2000;
+  k->console = c.console ? c.console : stderr;
+  k->boot_ns = now_ns();
+  k->vcpus = new Vcpu[k->ncpu];
+  for (unsigned i = 0; i < k->ncpu; i++) k->vcpus[i].id = i;
+
+  proctab::set_maxproc(k->maxproc);
+  md::stacks_init(k->stack_size);
+  md::overflow_handler_install();
+  g_kernel.store(k, std::memory_order_release);
+
+  bool ok = true;
+  {
+    SpinGuard g(k->host_lock);
+    for (unsigned i = 0; i < k->ncpu && ok; i++) ok = start_host(k, k->vcpu(i));
+  }
+  if (!ok) {
+    g_boot_state.store(2);
+    kt_shutdown(0);
+    return EAGAIN;
+  }
+  while (k->running_hosts.load(std::memory_order_acquire) < k->ncpu) std::this_thread::yield();
+  g_boot_state.store(2, std::memory_order_release);
+  startup_run();
+  return 0;
+}
+
+extern "C" void kt_shutdown(int howto) {
+  int up = 2;
+  if (curthread())
+    panic("kt_shutdown: called from a kernel thread; shut down from a host thread");
+  if (!g_boot_state.compare_exchange_strong(up, 1)) return;
+  Kernel* k = kern();
+  shutdown_run(howto);
+
+  k->stopping.store(true, std::memory_order_seq_cst);
+  const uint64_t deadline = now_ns() + uint64_t(k->shutdown_wait_ms) * 1000000u;
+  unsigned in_hostcall = 0;
+  for (;;) {
+    wake_everyone(k);
+    in_hostcall = 0;
+    proctab::for_each([&](KThread* t) {
+      if (t->state_.load(std::memory_order_relaxed) == ThreadState::kHostcall) in_hostcall++;
+    });
+    if (k->running_hosts.load(std::memory_order_acquire) <= in_hostcall) break;
+    if (now_ns() >= deadline) break;
+    usleep(1000);
+  }
+  const unsigned stuck = k->running_hosts.load(std::memory_order_acquire);
+  report_left(k);
+  if (stuck) {
+    // A vCPU is still running a kernel thread that never reaches a
+    // preemption point, or a host call has not returned. Its memory must
+    // stay: leave this kernel's state behind and let the next boot start
+    // afresh.
+    fprintf(k->console, "kt_shutdown: %u host thread%s still busy; abandoned\n", stuck,
+            stuck == 1 ? "" : "s");
+    {
+      SpinGuard g(k->host_lock);
+      for (auto& th : k->host_threads) th.detach();
+    }
+    md::stacks_abandon();
+    for (auto& slot : g_abandoned) {
+      Kernel* none = nullptr;
+      if (slot.compare_exchange_strong(none, k)) break;
+    }
+  } else {
+    std::vector<std::thread> threads;
+    {
+      SpinGuard g(k->host_lock);
+      threads.swap(k->host_threads);
+    }
+    for (auto& th : threads) th.join();
+    release_threads();
+    for (unsigned i = 0; i < k->ncpu; i++) {
+      thread_cache_drain(&k->vcpu(i)->threads_);
+      md::stack_cache_drain(&k->vcpu(i)->stacks_);
+    }
+    md::stacks_fini();
+    for (HostThread* h : k->hosts) delete h;
+  }
+  fflush(k->console);
+  g_kernel.store(nullptr, std::memory_order_release);
+  if (!stuck) {
+    delete[] k->vcpus;
+    delete k;
+  }
+  g_boot_state.store(0, std::memory_order_release);
+}
+
+extern "C" int kt_booted(void) { return g_boot_state.load(std::memory_order_acquire) == 2; }
+extern "C" unsigned kt_ncpu(void) {
+  Kernel* k = kern();
+  return k ? k->ncpu : 0;
+}
+extern "C" unsigned kt_hz(void) {
+  Kernel* k = kern();
+  return k ? k->hz : 0;
+}
+extern "C" uint64_t kt_ticks(void) {
+  Kernel* k = kern();
+  return k ? (now_ns() - k->boot_ns) / k->tick_ns : 0;
+}

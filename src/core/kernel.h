@@ -1,0 +1,50 @@
+// Kernel: the one booted instance, its configuration and its vCPUs.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "base/spinlock.h"
+#include "core/vcpu.h"
+#include "kt/kernel.h"
+
+namespace kt {
+
+struct Kernel {
+  // Configuration [I].
+  unsigned ncpu = 1;
+  unsigned maxproc = KT_DEFAULT_MAXPROC;
+  size_t stack_size = KT_DEFAULT_STACK;
+  unsigned hz = 1000;
+  uint64_t tick_ns = 1000000;
+  uint64_t slice_ns = 10000000;
+  unsigned max_hostcalls = 64;
+  unsigned shutdown_wait_ms = 2000;
+  FILE* console = stderr;
+  uint64_t boot_ns = 0;
+
+  Vcpu* vcpus = nullptr;  // [I] ncpu of them
+  std::atomic<bool> stopping{false};
+  std::atomic<unsigned> next_cpu{0};  // round robin for creation from host threads
+  std::atomic<unsigned> nidle{0};     // vCPUs idle, a hint for waking stealers
+
+  // Host threads: one per vCPU at boot, plus those lent to host calls.
+  SpinLock host_lock;
+  std::vector<std::thread> host_threads KT_GUARDED_BY(host_lock);
+  std::vector<HostThread*> hosts KT_GUARDED_BY(host_lock);
+  HostThread* spares KT_GUARDED_BY(host_lock) = nullptr;
+  unsigned nlent KT_GUARDED_BY(host_lock) = 0;
+  std::atomic<unsigned> running_hosts{0};
+
+  Vcpu* vcpu(unsigned i) const { return &vcpus[i]; }
+};
+
+// kern() is the running kernel, or nullptr.
+Kernel* kern();
+
+// console_printf() prints on the kernel console (stderr by default).
+void console_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace kt

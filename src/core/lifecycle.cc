@@ -1,0 +1,247 @@
+// Creating, starting, exiting and joining kernel threads.
+#include "core/lifecycle.h"
+
+#include <unwind.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/assert.h"
+#include "core/biglock.h"
+#include "core/kernel.h"
+#include "core/sched.h"
+#include "sync/sleepq.h"
+
+namespace kt {
+namespace {
+
+constexpr size_t kMaxStack = size_t(1) << 30;
+
+char*& entry_sp(KThread* t) { return t->entry_sp_; }
+
+int validate(const kt_thread_attr* a, void (*func)(void*), Kernel* k) {
+  if (!a || !func) return EINVAL;
+  if (a->pri != -1 && (a->pri < KT_PRI_MIN || a->pri > KT_PRI_MAX)) return EINVAL;
+  if (a->sched != KT_SCHED_RR && a->sched != KT_SCHED_TS) return EINVAL;
+  if (a->cpu != -1 && (a->cpu < 0 || unsigned(a->cpu) >= k->ncpu)) return EINVAL;
+  if (a->flags & ~unsigned(KT_THREAD_FLAGS_ALL)) return EINVAL;
+  if ((a->flags & KT_INTR) && !(a->flags & KT_MPSAFE)) return EINVAL;
+  if ((a->stack_top == nullptr) != (a->stack_len == 0)) return EINVAL;
+  if (a->stack_top && a->stack_len < KT_MIN_STACK) return EINVAL;
+  if (a->stack_size && (a->stack_size < KT_MIN_STACK || a->stack_size > kMaxStack))
+    return EINVAL;
+  if (a->data_len && !a->data) return EINVAL;
+  for (uintptr_t r : a->kt_reserved)
+    if (r) return EINVAL;
+  return 0;
+}
+
+void trampoline(md::Transfer tr) {
+  finish_switch(tr);
+  KThread* t = curthread();
+  // Exit's unwinding stops at this frame (see unwind_stop below).
+  t->unwind_stop_ = reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa());
+  if (!t->mpsafe()) biglock_acquire(t);
+  t->entry_(t->arg_);
+  if (t->on_return_) t->on_return_();
+  thread_exit(0);
+}
+
+// exit_final() is the part of exit after the unwinding: wait for the
+// joiner, give up the big lock, leave the stack.
+[[noreturn]] void exit_final(KThread* t) {
+  if (t->joinable()) {
+    t->lock_.lock();
+    while (!t->joiner_) sleep_interlocked(&t->joiner_, "mustjoin", 0, 0, t->lock_);
+    t->lock_.unlock();
+  }
+  biglock_release_all(t);
+  {
+    SpinGuard g(t->lock_);
+    t->exiting_ = true;
+  }
+  sched_exit(t);
+}
+
+_Unwind_Reason_Code unwind_stop(int, _Unwind_Action actions, _Unwind_Exception_Class,
+                                _Unwind_Exception*, _Unwind_Context* ctx, void* param) {
+  auto* t = static_cast<KThread*>(param);
+  // Every frame below the trampoline has a lower CFA; when the unwinder
+  // reaches the trampoline (or the end of the stack) all destructors ran.
+  if ((actions & _UA_END_OF_STACK) || _Unwind_GetCFA(ctx) >= t->unwind_stop_) exit_final(t);
+  return _URC_NO_REASON;
+}
+
+void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {}
+
+}  // namespace
+
+KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err) {
+  Kernel* k = kern();
+  if (!k) {
+    *err = ENXIO;
+    return nullptr;
+  }
+  if ((*err = validate(a, func, k)) != 0) return nullptr;
+  Vcpu* v = curvcpu();
+  KThread* t = proctab::alloc(v ? &v->threads_ : nullptr, err);
+  if (!t) return nullptr;
+
+  // Stack first: the only other thing that can fail.
+  if (a->stack_top) {
+    md::stack_adopt(&t->stack_, static_cast<char*>(a->stack_top), a->stack_len);
+  } else {
+    const size_t want = a->stack_size ? a->stack_size * md::kSanitizerStackFactor : k->stack_size;
+    if (!md::stack_alloc(&t->stack_, want, v ? &v->stacks_ : nullptr)) {
+      proctab::free(t, v ? &v->threads_ : nullptr);
+      *err = ENOMEM;
+      return nullptr;
+    }
+  }
+  md::stack_set_canary(t->stack_);
+  char* sp = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(t->stack_.top()) & ~uintptr_t(15));
+  entry_sp(t) = sp;
+  if (a->data_len) {
+    void* copy = thread_carve(t, a->data_len, 16);
+    if (!copy) {
+      thread_discard(t);
+      *err = EINVAL;
+      return nullptr;
+    }
+    memcpy(copy, a->data, a->data_len);
+    arg = copy;
+  }
+
+  t->sched_ = uint8_t(a->sched);
+  const int pri = a->pri != -1 ? a->pri : (a->sched == KT_SCHED_TS ? KT_PRI_TIMESHARE : KT_PRI_KERNEL);
+  t->base_pri_ = t->pri_ = uint8_t(pri);
+  t->estcpu_ = 0;
+  t->slept_at_ = 0;
+  t->flags_ = a->flags;
+  t->bound_ = a->cpu >= 0 ? k->vcpu(unsigned(a->cpu)) : nullptr;
+  t->vcpu_.store(t->bound_ ? t->bound_ : v, std::memory_order_relaxed);
+  t->entry_ = func;
+  t->arg_ = arg;
+  t->on_return_ = a->on_return;
+  t->slp_.thread = t;
+  t->intr_pending_.store(0, std::memory_order_relaxed);
+  t->wmesg_ = nullptr;
+  t->biglock_depth_ = 0;
+  t->timer_idx_ = -1;
+  t->timer_vcpu_ = nullptr;
+  {
+    SpinGuard g(t->lock_);
+    t->joiner_ = false;
+    t->detached_ = false;
+    t->exiting_ = false;
+    t->exit_code_ = 0;
+  }
+  memset(t->face_, 0, sizeof t->face_);
+  strncpy(t->name_, a->name ? a->name : "", KT_MAXCOMLEN);
+  t->name_[KT_MAXCOMLEN] = '\0';
+  t->state_.store(ThreadState::kIdle, std::memory_order_release);
+  return t;
+}
+
+void* thread_carve(KThread* t, size_t size, size_t align) {
+  char* sp = entry_sp(t);
+  auto p = (reinterpret_cast<uintptr_t>(sp) - size) & ~(uintptr_t(align < 16 ? 16 : align) - 1);
+  // Keep at least three quarters of the stack for the thread itself.
+  if (p < reinterpret_cast<uintptr_t>(t->stack_.lo) + t->stack_.size / 4 * 3 ||
+      size > t->stack_.size)
+    return nullptr;
+  entry_sp(t) = reinterpret_cast<char*>(p);
+  return reinterpret_cast<void*>(p);
+}
+
+void thread_set_entry(KThread* t, void (*func)(void*), void* arg) {
+  t->entry_ = func;
+  t->arg_ = arg;
+}
+
+void thread_launch(KThread* t) {
+  char* sp = entry_sp(t);
+  const size_t usable = size_t(sp - t->stack_.lo);
+  md::san_prepare(&t->san_, t->stack_.lo, t->stack_.size);
+  t->ctx_ = md::make_context(sp, usable, trampoline);
+  if (!(t->flags_ & KT_IDLE)) setrunnable(t);
+}
+
+void thread_discard(KThread* t) {
+  Vcpu* v = curvcpu();
+  md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);
+  proctab::free(t, v ? &v->threads_ : nullptr);
+}
+
+int thread_start(kt_tid_t tid) {
+  KThread* t = proctab::lookup(tid);
+  if (!t) return ESRCH;
+  ThreadState idle = ThreadState::kIdle;
+  // Only the starter moves a thread out of kIdle, so one CAS decides.
+  if (!t->state_.compare_exchange_strong(idle, ThreadState::kRunnable)) return ESRCH;
+  setrunnable(t);
+  return 0;
+}
+
+void thread_exit(int code) {
+  KThread* t = curthread();
+  if (!t) panic("kthread_exit: called from a host thread; only a kernel thread may exit");
+  {
+    SpinGuard g(t->lock_);
+    t->exit_code_ = code;
+  }
+  // Unwind with a forced unwind, as pthread_exit does: destructors and
+  // catch (...) blocks run, nothing can swallow it, and unwind_stop() ends
+  // the thread when the unwinder reaches the trampoline.
+  static_assert(sizeof(_Unwind_Exception) <= sizeof(t->exit_exc_), "fits the exception slot");
+  auto* exc = reinterpret_cast<_Unwind_Exception*>(t->exit_exc_);
+  memset(exc, 0, sizeof *exc);
+  exc->exception_class = 0x4b54485245584954ull;  // "KTHREXIT"
+  exc->exception_cleanup = exit_cleanup;
+  _Unwind_ForcedUnwind(exc, unwind_stop, t);
+  exit_final(t);  // the unwinder gave up (no unwind info): leave without unwinding
+}
+
+int thread_detach(kt_tid_t tid) {
+  KThread* t = proctab::lookup(tid);
+  if (!t) return ESRCH;
+  SpinGuard g(t->lock_);
+  if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
+    return ESRCH;
+  if (!t->joinable() || t->joiner_) return EINVAL;
+  // Detaching is joining by nobody: the exit stops waiting, and reap frees.
+  t->joiner_ = true;
+  t->detached_ = true;
+  wakeup_n(&t->joiner_, -1);
+  return 0;
+}
+
+int thread_join(kt_tid_t tid, int* code) {
+  KThread* t = proctab::lookup(tid);
+  if (!t) return ESRCH;
+  t->lock_.lock();
+  if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) == ThreadState::kFree) {
+    t->lock_.unlock();
+    return ESRCH;
+  }
+  if (t == curthread()) {
+    t->lock_.unlock();
+    return EDEADLK;
+  }
+  if (!t->joinable() || t->joiner_) {
+    t->lock_.unlock();
+    return EINVAL;
+  }
+  t->joiner_ = true;
+  wakeup_n(&t->joiner_, -1);
+  while (t->state_.load(std::memory_order_relaxed) != ThreadState::kZombie)
+    sleep_interlocked(&t->state_, "kjoin", 0, 0, t->lock_);
+  const int c = t->exit_code_;
+  t->lock_.unlock();
+  Vcpu* v = curvcpu();
+  proctab::free(t, v ? &v->threads_ : nullptr);
+  if (code) *code = c;
+  return 0;
+}
+
+}  // namespace kt

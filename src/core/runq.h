@@ -1,0 +1,64 @@
+// RunQueue: one FIFO per priority level and a bitmap of the non-empty
+// levels, so push, pop and "who is most urgent" cost the same however many
+// threads or levels there are. Lower level = more urgent.
+#pragma once
+
+#include <cstdint>
+
+#include "base/list.h"
+#include "core/thread.h"
+
+namespace kt {
+
+class RunQueue {
+ public:
+  static constexpr int kLevels = 256;
+
+  bool empty() const { return count_ == 0; }
+  unsigned size() const { return count_; }
+
+  void push_back(KThread* t) {
+    q_[t->pri_].push_back(&t->rq_link_);
+    mark(t->pri_);
+  }
+  void push_front(KThread* t) {
+    q_[t->pri_].push_front(&t->rq_link_);
+    mark(t->pri_);
+  }
+
+  // best() is the most urgent level queued, or kLevels when empty.
+  int best() const {
+    for (int w = 0; w < 4; w++)
+      if (bits_[w]) return w * 64 + __builtin_ctzll(bits_[w]);
+    return kLevels;
+  }
+
+  KThread* pop() {
+    const int lvl = best();
+    if (lvl == kLevels) return nullptr;
+    ListNode* n = q_[lvl].pop_front();
+    unmark_if_empty(lvl);
+    return node_owner<KThread, &KThread::rq_link_>(n);
+  }
+
+  void remove(KThread* t) {
+    List::remove(&t->rq_link_);
+    unmark_if_empty(t->pri_);
+  }
+
+ private:
+  void mark(int lvl) {
+    bits_[lvl >> 6] |= uint64_t(1) << (lvl & 63);
+    count_++;
+  }
+  void unmark_if_empty(int lvl) {
+    count_--;
+    if (q_[lvl].empty()) bits_[lvl >> 6] &= ~(uint64_t(1) << (lvl & 63));
+  }
+
+  uint64_t bits_[4] = {};
+  unsigned count_ = 0;
+  List q_[kLevels];
+};
+
+}  // namespace kt

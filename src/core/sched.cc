@@ -1,0 +1,351 @@
+// The scheduler: switching, queuing, preemption points and time sharing.
+#include "core/sched.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/futex.h"
+#include "core/biglock.h"
+#include "core/kernel.h"
+#include "core/lifecycle.h"
+#include "sync/sleepq.h"
+
+#if defined(__clang__)
+#define KT_NOIPA __attribute__((noinline))
+#else
+#define KT_NOIPA __attribute__((noinline, noipa))
+#endif
+
+namespace kt {
+namespace {
+
+thread_local HostThread* tls_host = nullptr;
+
+// pop_locked() takes the most urgent thread of either queue; bound threads
+// win ties, since nobody else can run them.
+KThread* pop_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
+  const int b = v->rq_bound_.best();
+  const int f = v->rq_free_.best();
+  if (b == RunQueue::kLevels && f == RunQueue::kLevels) return nullptr;
+  KThread* t;
+  if (b <= f) {
+    t = v->rq_bound_.pop();
+  } else {
+    t = v->rq_free_.pop();
+    v->nrun_free_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  v->nrun_.fetch_sub(1, std::memory_order_relaxed);
+  return t;
+}
+
+KThread* pick_next(Vcpu* v) {
+  if (v->nrun_.load(std::memory_order_relaxed) == 0) return nullptr;
+  if (KT_UNLIKELY(kern()->stopping.load(std::memory_order_relaxed))) return nullptr;
+  SpinGuard g(v->runq_lock_);
+  return pop_locked(v);
+}
+
+void switch_to(HostThread* h, KThread* next, SwitchHook hook, bool dying) {
+  KThread* prev = h->cur;
+  md::FiberSan* from = prev ? &prev->san_ : &h->san;
+  md::FiberSan* to = next ? &next->san_ : &h->san;
+  md::Fctx target = next ? next->ctx_ : h->loop_ctx;
+  KT_ASSERT(target != nullptr);
+  if (prev && KT_UNLIKELY(!md::stack_canary_ok(prev->stack_)))
+    panic("kernel thread pid %d '%s' overflowed its %zu-byte stack (canary smashed)",
+          prev->pid_, prev->name_, prev->stack_.size);
+  h->hook = hook;
+  h->cur = next;
+  if (Vcpu* v = h->vcpu) {
+    v->nswitch_++;
+    v->slice_end_ = 0;
+    v->cur_pri_.store(next ? next->pri_ : RunQueue::kLevels, std::memory_order_relaxed);
+    if (next) next->vcpu_.store(v, std::memory_order_relaxed);
+  }
+  if (next) next->state_.store(ThreadState::kRunning, std::memory_order_relaxed);
+  md::san_before(from, to, dying);
+  finish_switch(md::jump(target, prev));
+}
+
+// reap() releases what an exited thread no longer needs. It runs in the
+// context that followed it, so the stack is no longer in use.
+void reap(KThread* t, HostThread* h) {
+  Vcpu* v = h->vcpu;
+  md::san_release(&t->san_);
+  md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);
+  bool wait_for_joiner = false;
+  if (t->joinable()) {
+    SpinGuard g(t->lock_);
+    wait_for_joiner = !t->detached_;
+    if (wait_for_joiner) t->state_.store(ThreadState::kZombie, std::memory_order_release);
+  }
+  if (wait_for_joiner)
+    wakeup_n(&t->state_, -1);
+  else
+    proctab::free(t, v ? &v->threads_ : nullptr);
+}
+
+void wake_idle_stealer(Kernel* k, Vcpu* busy) {
+  for (unsigned i = 1; i < k->ncpu; i++) {
+    Vcpu* o = k->vcpu((busy->id + i) % k->ncpu);
+    if (o->idle_.load(std::memory_order_seq_cst)) {
+      o->kick();
+      return;
+    }
+  }
+}
+
+// steal() takes an unbound thread from another vCPU's queue. While still
+// spinning (eager false) it only takes from a queue of two or more, so that
+// the thread a busy vCPU is about to run next stays where its cache is.
+KThread* steal(Kernel* k, Vcpu* v, bool eager) {
+  const uint32_t min = eager ? 1 : 2;
+  for (unsigned i = 1; i < k->ncpu; i++) {
+    Vcpu* o = k->vcpu((v->id + i) % k->ncpu);
+    if (o->nrun_free_.load(std::memory_order_relaxed) < min) continue;
+    if (!o->runq_lock_.try_lock()) continue;
+    KThread* t = o->rq_free_.pop();
+    if (t) {
+      o->nrun_free_.fetch_sub(1, std::memory_order_relaxed);
+      o->nrun_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    o->runq_lock_.unlock();
+    if (t) {
+      t->vcpu_.store(v, std::memory_order_relaxed);
+      v->nsteal_.fetch_add(1, std::memory_order_relaxed);
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+bool stealable(Kernel* k, Vcpu* v) {
+  for (unsigned i = 1; i < k->ncpu; i++)
+    if (k->vcpu((v->id + i) % k->ncpu)->nrun_free_.load(std::memory_order_seq_cst) > 0)
+      return true;
+  return false;
+}
+
+// How long an idle vCPU spins before parking: long enough that a ping-pong
+// across vCPUs never pays for a futex, short enough that an idle kernel is
+// idle.
+constexpr uint64_t kSpinNs = 50000;
+
+void idle_wait(Kernel* k, Vcpu* v) {
+  const uint64_t spin_end = now_ns() + kSpinNs;
+  for (unsigned i = 0;; i++) {
+    if (v->nrun_.load(std::memory_order_relaxed) || k->stopping.load(std::memory_order_relaxed))
+      return;
+    if ((i & 63) == 63) {
+      const uint64_t now = now_ns();
+      const uint64_t d = v->next_deadline_.load(std::memory_order_relaxed);
+      if (d && d <= now) return;
+      if (now >= spin_end) break;
+      if (stealable(k, v)) return;
+    }
+    __builtin_ia32_pause();
+  }
+  const uint32_t seq = v->wake_seq_.load(std::memory_order_seq_cst);
+  v->idle_.store(true, std::memory_order_seq_cst);
+  k->nidle.fetch_add(1, std::memory_order_seq_cst);
+  if (v->nrun_.load(std::memory_order_seq_cst) == 0 && !stealable(k, v) &&
+      !k->stopping.load(std::memory_order_seq_cst))
+    futex_wait(&v->wake_seq_, seq, v->next_deadline_.load(std::memory_order_seq_cst));
+  k->nidle.fetch_sub(1, std::memory_order_relaxed);
+  v->idle_.store(false, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+KT_NOIPA HostThread* host_self() {
+  HostThread* h = tls_host;
+  asm volatile("" ::: "memory");
+  return h;
+}
+void host_set_self(HostThread* h) { tls_host = h; }
+
+KThread* curthread() {
+  HostThread* h = host_self();
+  return h ? h->cur : nullptr;
+}
+
+void finish_switch(md::Transfer tr) {
+  HostThread* h = host_self();
+  md::san_after(h->cur ? &h->cur->san_ : &h->san);
+  if (auto* from = static_cast<KThread*>(tr.data))
+    from->ctx_ = tr.from;
+  else
+    h->loop_ctx = tr.from;
+  const SwitchHook hook = h->hook;
+  h->hook = SwitchHook{};
+  switch (hook.op) {
+    case SwitchHook::kNone:
+      break;
+    case SwitchHook::kRequeue:
+    case SwitchHook::kHostcall:
+      setrunnable(hook.prev);
+      break;
+    case SwitchHook::kUnlock:
+      // The lock was taken by the thread that switched away; the analysis
+      // cannot follow a lock across stacks.
+      [&]() KT_NO_THREAD_SAFETY_ANALYSIS { hook.lock->unlock(); }();
+      break;
+    case SwitchHook::kExit:
+      reap(hook.prev, h);
+      break;
+  }
+}
+
+void Vcpu::kick() {
+  wake_seq_.fetch_add(1, std::memory_order_seq_cst);
+  futex_wake(&wake_seq_, 1);
+}
+
+void setrunnable(KThread* t) {
+  Kernel* k = kern();
+  Vcpu* v = t->bound_;
+  if (!v) v = t->vcpu_.load(std::memory_order_relaxed);
+  if (!v) v = curvcpu();
+  if (!v) v = pick_vcpu_for_new();
+  if (t->sched_ == KT_SCHED_TS) ts_update(t);
+  t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+  const bool free = t->bound_ == nullptr;
+  uint32_t queued;
+  {
+    SpinGuard g(v->runq_lock_);
+    if (free) {
+      v->rq_free_.push_back(t);
+      v->nrun_free_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      v->rq_bound_.push_back(t);
+    }
+    t->vcpu_.store(v, std::memory_order_relaxed);
+    queued = v->nrun_.fetch_add(1, std::memory_order_seq_cst) + 1;
+  }
+  if (t->pri_ < v->cur_pri_.load(std::memory_order_relaxed))
+    v->need_resched_.store(true, std::memory_order_relaxed);
+  if (v != curvcpu() && v->idle_.load(std::memory_order_seq_cst)) v->kick();
+  // Work is piling up on a busy vCPU: let an idle one come and steal.
+  if (free && queued > 1 && k->nidle.load(std::memory_order_relaxed) > 0)
+    wake_idle_stealer(k, v);
+}
+
+void run_timers(Vcpu* v) {
+  uint64_t d = v->next_deadline_.load(std::memory_order_relaxed);
+  if (d == 0) return;
+  const uint64_t now = now_ns();
+  if (d > now) return;
+  for (;;) {
+    KThread* t;
+    uint32_t seq;
+    {
+      SpinGuard g(v->timer_lock_);
+      t = v->timers_.pop_expired(now);
+      if (t) seq = t->timer_seq_;
+      v->next_deadline_.store(v->timers_.earliest(), std::memory_order_relaxed);
+    }
+    if (!t) return;
+    unsleep(&t->slp_, seq, EWOULDBLOCK);
+  }
+}
+
+void sched_block(SpinLock* unlock) {
+  HostThread* h = host_self();
+  KThread* t = h->cur;
+  KT_ASSERT(t != nullptr);
+  Vcpu* v = h->vcpu;
+  if (KT_UNLIKELY(v == nullptr))
+    panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
+          t->name_);
+  KThread* next = pick_next(v);
+  switch_to(h, next, SwitchHook{unlock ? SwitchHook::kUnlock : SwitchHook::kNone, t, unlock},
+            false);
+}
+
+void sched_yield() {
+  HostThread* h = host_self();
+  KThread* t = h->cur;
+  Vcpu* v = h ? h->vcpu : nullptr;
+  if (!t || !v) return;
+  run_timers(v);
+  v->need_resched_.store(false, std::memory_order_relaxed);
+  if (v->nrun_.load(std::memory_order_relaxed) == 0) {
+    v->slice_end_ = 0;
+    return;
+  }
+  KThread* next;
+  {
+    SpinGuard g(v->runq_lock_);
+    const int best = std::min(v->rq_bound_.best(), v->rq_free_.best());
+    if (best > t->pri_) return;  // nobody as urgent: keep running
+    next = pop_locked(v);
+  }
+  const int saved = biglock_release_all(t);
+  t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+  switch_to(h, next, SwitchHook{SwitchHook::kRequeue, t, nullptr}, false);
+  biglock_reacquire(curthread(), saved);
+}
+
+void preempt() {
+  HostThread* h = host_self();
+  Vcpu* v = h ? h->vcpu : nullptr;
+  if (!v || !h->cur) return;
+  if (v->need_resched_.load(std::memory_order_relaxed)) return sched_yield();
+  const uint64_t now = now_coarse_ns();
+  if (v->slice_end_ == 0) {
+    v->slice_end_ = now + kern()->slice_ns;
+  } else if (now >= v->slice_end_) {
+    if (h->cur->sched_ == KT_SCHED_TS) {
+      h->cur->estcpu_++;
+      ts_update(h->cur);
+    }
+    sched_yield();
+  }
+  if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+}
+
+void sched_exit(KThread* t) {
+  HostThread* h = host_self();
+  Vcpu* v = h->vcpu;
+  KT_ASSERT(v != nullptr);
+  KThread* next = pick_next(v);
+  switch_to(h, next, SwitchHook{SwitchHook::kExit, t, nullptr}, true);
+  __builtin_unreachable();
+}
+
+Vcpu* pick_vcpu_for_new() {
+  Kernel* k = kern();
+  return k->vcpu(k->next_cpu.fetch_add(1, std::memory_order_relaxed) % k->ncpu);
+}
+
+// Time sharing: estcpu counts the slices a thread used up, halves for every
+// second it spends asleep, and pushes its priority down from the base by a
+// level per slice, at most to the end of the time-sharing band.
+void ts_update(KThread* t) {
+  if (t->slept_at_) {
+    const uint64_t slept_s = (now_coarse_ns() - t->slept_at_) / 1000000000u;
+    t->estcpu_ = slept_s >= 32 ? 0 : t->estcpu_ >> slept_s;
+    t->slept_at_ = 0;
+  }
+  const unsigned limit = std::max<unsigned>(t->base_pri_, 223);
+  t->pri_ = uint8_t(std::min<unsigned>(t->base_pri_ + t->estcpu_, limit));
+}
+
+void Vcpu::run_loop(HostThread* h) {
+  Kernel* k = kern();
+  for (;;) {
+    if (h->vcpu != this || k->stopping.load(std::memory_order_relaxed)) return;
+    run_timers(this);
+    KThread* next = pick_next(this);
+    if (!next && k->ncpu > 1) next = steal(k, this, false);
+    if (next) {
+      switch_to(h, next, SwitchHook{}, false);
+      continue;
+    }
+    idle_wait(k, this);
+    if (k->ncpu > 1 && nrun_.load(std::memory_order_relaxed) == 0) {
+      if (KThread* t = steal(k, this, true)) switch_to(h, t, SwitchHook{}, false);
+    }
+  }
+}
+
+}  // namespace kt

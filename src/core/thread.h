@@ -1,0 +1,177 @@
+// KThread: the kernel-thread descriptor, and the process table that owns them.
+//
+// Descriptors are type-stable: they live in slabs that are never unmapped,
+// so a stale pointer (a face's struct proc *, a timer entry, a note poster)
+// always points at some KThread, and the generation in gen_ says whether it is
+// still the one it named. A kt_tid_t is (gen << 32 | index + 1).
+//
+// Lock legend for the members:
+//   [I] immutable while the descriptor is allocated
+//   [a] atomic
+//   [c] the sleep-queue chain lock of slp_.wchan
+//   [h] owned by the host thread running it (or the vCPU whose runq holds it)
+//   [l] lock_
+//   [t] the timer lock of timer_vcpu_
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "base/list.h"
+#include "base/spinlock.h"
+#include "kt/c/thread.h"
+#include "kt/kernel.h"
+#include "md/context.h"
+#include "md/stack.h"
+#include "sync/sleepq.h"
+
+namespace kt {
+
+struct Vcpu;
+
+enum class ThreadState : uint8_t {
+  kFree = KT_FREE,
+  kIdle = KT_IDLE_STATE,
+  kRunnable = KT_RUNNABLE,
+  kRunning = KT_RUNNING,
+  kSleeping = KT_SLEEPING,
+  kSuspended = KT_SUSPENDED,
+  kBroken = KT_BROKEN,
+  kZombie = KT_ZOMBIE,
+  kHostcall = KT_HOSTCALL,
+};
+const char* to_string(ThreadState s);
+
+inline constexpr uint32_t kThreadMagic = 0x6b746872;  // "kthr"
+inline constexpr uint32_t kFreeMagic = 0x66726565;    // "free"
+inline constexpr size_t kFaceAreaSize = 256;
+
+struct KThread {
+  uint32_t magic_ = kFreeMagic;  // [a-ish] checked on every handle lookup
+  std::atomic<uint32_t> gen_{1};  // [a] bumped (under lock_) when freed
+  uint32_t index_ = 0;            // [I] slot in the process table
+  int pid_ = 0;                   // [I]
+  std::atomic<ThreadState> state_{ThreadState::kFree};  // [a] for ps; transitions below
+
+  // Scheduling.
+  ListNode rq_link_;               // [h] run queue link
+  uint8_t pri_ = KT_PRI_KERNEL;    // [h] current priority
+  uint8_t base_pri_ = KT_PRI_KERNEL;  // [h]
+  uint8_t sched_ = KT_SCHED_RR;    // [I]
+  unsigned flags_ = 0;             // [I] enum kt_thread_flags
+  Vcpu* bound_ = nullptr;          // [I] the only vCPU it may run on
+  std::atomic<Vcpu*> vcpu_{nullptr};  // [a] where it runs, or last ran / is queued
+  uint32_t estcpu_ = 0;            // [h] KT_SCHED_TS: recent CPU use, in ticks
+  uint64_t slept_at_ = 0;          // [h] KT_SCHED_TS: when it went to sleep
+
+  // Machine state.
+  md::Fctx ctx_ = nullptr;  // [h] where it is suspended
+  md::Stack stack_;         // [I]
+  md::FiberSan san_;        // [h]
+  uintptr_t unwind_stop_ = 0;  // [I] CFA of the entry trampoline: exit unwinds to here
+  char* entry_sp_ = nullptr;   // [I] where the first frame goes (below carved data)
+  alignas(16) unsigned char exit_exc_[64];  // [h] the exception object exit unwinds with
+
+  // Sleeping.
+  Sleeper slp_;
+  const char* wmesg_ = nullptr;  // [c] what ps shows while asleep (copied from slp_)
+  std::atomic<uint32_t> intr_pending_{0};  // [a] interrupts not yet consumed
+
+  // The timeout of the current sleep.
+  int32_t timer_idx_ = -1;          // [t] position in the heap, -1 when unarmed
+  uint32_t timer_seq_ = 0;          // [t] slp_.seq when armed
+  uint64_t deadline_ = 0;           // [t]
+  Vcpu* timer_vcpu_ = nullptr;      // [h] whose heap holds the timer
+
+  // Life cycle: join and exit.
+  SpinLock lock_;
+  bool joiner_ KT_GUARDED_BY(lock_) = false;   // a joiner has registered
+  bool detached_ KT_GUARDED_BY(lock_) = false; // joinable, but nobody will join
+  bool exiting_ KT_GUARDED_BY(lock_) = false;  // past the point of no return
+  int exit_code_ KT_GUARDED_BY(lock_) = 0;
+
+  // Entry.
+  void (*entry_)(void*) = nullptr;  // [I]
+  void* arg_ = nullptr;             // [I]
+  void (*on_return_)(void) = nullptr;  // [I]
+
+  // The big kernel lock: depth of this thread's holds (own use only).
+  int biglock_depth_ = 0;  // [h]
+  int biglock_saved_ = 0;  // [h] depth given up while switched out
+
+  char name_[KT_MAXCOMLEN + 1] = {};  // [I] published before the first run
+
+  // Per-face state (a face's struct proc, lwp, Proc, error stack...). Zeroed
+  // at creation; the face owns its layout.
+  alignas(64) unsigned char face_[kFaceAreaSize] = {};
+
+  kt_tid_t tid() const {
+    return (uint64_t(gen_.load(std::memory_order_relaxed)) << 32) | (uint64_t(index_) + 1);
+  }
+  bool mpsafe() const { return flags_ & KT_MPSAFE; }
+  bool joinable() const { return flags_ & KT_JOINABLE; }
+};
+
+// A vCPU's cache of free descriptors; owned by that vCPU, no lock.
+struct ThreadCache {
+  static constexpr unsigned kMax = 64;
+  KThread* t[kMax];
+  unsigned n = 0;
+};
+void thread_cache_drain(ThreadCache* c);
+
+// The process table: slabs of descriptors, pid allocation and the maxproc
+// count. Descriptors are handed out from per-vCPU caches on the fast path.
+namespace proctab {
+
+inline constexpr unsigned kSlabSize = 1024;
+inline constexpr unsigned kMaxSlabs = 4096;  // 4M descriptors
+
+// KThread lookup by handle: nullptr unless t names a live descriptor.
+KThread* lookup(kt_tid_t t);
+// Descriptor at a raw address (a face's pointer): nullptr unless it is one
+// of ours and allocated.
+KThread* from_address(const void* p);
+
+// alloc() takes a descriptor (from cache, which may be null, else the pool)
+// and a pid, counting it against maxproc: nullptr and *err = EAGAIN/ENOMEM.
+KThread* alloc(ThreadCache* cache, int* err);
+// free() retires the descriptor: its handle goes stale at once.
+void free(KThread* t, ThreadCache* cache);
+
+void set_maxproc(unsigned n);
+unsigned nprocs();
+
+// for_each() visits every allocated descriptor (racy snapshot, for ps and
+// shutdown).
+template <typename F>
+void for_each(F&& f);
+
+// Internal: slab access for for_each.
+unsigned nslabs();
+KThread* slab(unsigned i);
+
+}  // namespace proctab
+
+
+template <typename F>
+void proctab::for_each(F&& f) {
+  const unsigned n = nslabs();
+  for (unsigned i = 0; i < n; i++) {
+    KThread* s = slab(i);
+    for (unsigned j = 0; j < kSlabSize; j++)
+      if (s[j].state_.load(std::memory_order_acquire) != ThreadState::kFree) f(&s[j]);
+  }
+}
+
+// Who is running: never cached across a switch (see md/context.h).
+KThread* curthread();
+
+// describe_current() writes "pid 12 'name'" or "host thread" for messages.
+void describe_current(char* buf, size_t len);
+// describe_overflow() writes the overflow report if addr is in a guard of
+// the current thread's stack; false otherwise. Async-signal-safe enough for
+// the fatal path.
+bool describe_overflow(const void* addr, char* buf, size_t len);
+
+}  // namespace kt

@@ -1,0 +1,105 @@
+// Virtual CPUs and the host threads that drive them.
+//
+// A Vcpu is a scheduling slot: run queues, timeouts, caches. A HostThread is
+// a host (pthread) thread; normally each drives one Vcpu by running its loop
+// (Vcpu::run_loop) on the host's own stack and jumping into kernel threads.
+// A kernel thread that blocks in the host (kt_hostcall_enter) keeps its host
+// thread and hands the Vcpu to a spare one, so the association can change:
+// code running in a kernel thread must ask curvcpu() afresh after every
+// switch.
+//
+// Idle protocol: an idle vCPU spins briefly, then publishes idle_ and
+// re-checks its queues before waiting on wake_seq_ (a futex) until its next
+// timeout. Whoever queues work for it bumps wake_seq_ and wakes it if idle_
+// is set; both sides use seq_cst so one of them always sees the other.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "base/spinlock.h"
+#include "core/runq.h"
+#include "core/thread.h"
+#include "core/timer.h"
+#include "md/context.h"
+#include "md/stack.h"
+
+namespace kt {
+
+struct Vcpu;
+
+// What the context that resumes next must do for the one that just switched
+// away, once its registers are safely saved.
+struct SwitchHook {
+  enum Op : uint8_t {
+    kNone,
+    kRequeue,   // prev yielded: put it back on a run queue
+    kUnlock,    // prev went to sleep holding its chain lock: release it
+    kExit,      // prev exited: release its stack (and descriptor)
+    kHostcall,  // prev returns from a host call: requeue it, this host retires
+  };
+  Op op = kNone;
+  KThread* prev = nullptr;
+  SpinLock* lock = nullptr;
+};
+
+struct Kernel;
+
+struct HostThread {
+  Kernel* kernel = nullptr;     // [I] the kernel that started it
+  Vcpu* vcpu = nullptr;         // [h] the vCPU driven, nullptr in a host call or spare
+  KThread* cur = nullptr;        // [h] kernel thread on this host thread
+  md::Fctx loop_ctx = nullptr;  // [h] the host's own context, suspended in run_loop
+  md::FiberSan san;             // [h] the host's own stack
+  SwitchHook hook;              // [h] set just before a jump, consumed just after
+  // Spare pool: a spare waits on park_word for a vCPU to drive.
+  std::atomic<uint32_t> park_word{0};
+  std::atomic<Vcpu*> assigned{nullptr};
+  HostThread* next_spare = nullptr;
+  bool lent = false;  // a host-call thread, counted against max_hostcalls
+};
+
+// host_self() reads the calling host thread's HostThread. Not inlined, so a
+// kernel thread that migrated between two calls sees the new one.
+HostThread* host_self();
+void host_set_self(HostThread* h);
+
+inline Vcpu* curvcpu() {
+  HostThread* h = host_self();
+  return h ? h->vcpu : nullptr;
+}
+
+struct alignas(64) Vcpu {
+  unsigned id = 0;  // [I]
+
+  // Run queues: the leaf lock. Bound threads are kept apart so that idle
+  // vCPUs can steal from rq_free_ without walking past them.
+  SpinLock runq_lock_;
+  RunQueue rq_bound_ KT_GUARDED_BY(runq_lock_);
+  RunQueue rq_free_ KT_GUARDED_BY(runq_lock_);
+  std::atomic<uint32_t> nrun_{0};       // [a] mirror of both queues' sizes
+  std::atomic<uint32_t> nrun_free_{0};  // [a] mirror of rq_free_'s size
+  std::atomic<int> cur_pri_{RunQueue::kLevels};  // [a] priority running now
+  std::atomic<bool> need_resched_{false};        // [a] preempt at the next point
+
+  // Parking.
+  std::atomic<uint32_t> wake_seq_{0};  // [a] futex word
+  std::atomic<bool> idle_{false};      // [a] parked or about to
+
+  // Timeouts of sleeps begun here.
+  SpinLock timer_lock_;
+  TimerHeap timers_ KT_GUARDED_BY(timer_lock_);
+  std::atomic<uint64_t> next_deadline_{0};  // [a] mirror of timers_.earliest()
+
+  // Owned by the host thread driving this vCPU.
+  md::StackCache stacks_;
+  ThreadCache threads_;
+  uint64_t slice_end_ = 0;   // coarse ns; 0 = starts at the next check
+  uint64_t nswitch_ = 0;     // context switches, for ps and tests
+  std::atomic<uint64_t> nsteal_{0};
+
+  void run_loop(HostThread* h);
+  void kick();  // wake if idle
+};
+
+}  // namespace kt

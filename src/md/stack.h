@@ -1,0 +1,89 @@
+// Kernel-thread stacks.
+//
+// Stacks are mapped lazily (MAP_NORESERVE: a page costs memory only once
+// touched) with a guard below each one. Default-size stacks are carved from
+// large arenas and cached per vCPU, so creating a thread costs no system call
+// once the cache is warm; other sizes get a mapping of their own.
+//
+// The guard under each stack is, in order of preference:
+//   1. a guard region (madvise MADV_GUARD_INSTALL, Linux 6.13): faults like a
+//      PROT_NONE page but splits no VMA, so a million guarded stacks fit
+//      under the default vm.max_map_count;
+//   2. a PROT_NONE page, while the mappings that costs stay within a budget
+//      derived from vm.max_map_count;
+//   3. an unmapped-in-spirit gap whose canary is checked at every switch.
+// A canary sits at the lowest usable word of every stack in every mode, and is
+// checked each time its thread switches out; a fault in a guard is reported by
+// the SIGSEGV handler with the thread's pid, name and stack size.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kt::md {
+
+enum class GuardKind : uint8_t {
+  kNone,       // caller's stack: canary only
+  kGap,        // gap below the stack, canary only (over the mapping budget)
+  kRegion,     // MADV_GUARD_INSTALL
+  kProtected,  // PROT_NONE page
+};
+const char* to_string(GuardKind g);
+
+struct Stack {
+  char* lo = nullptr;  // lowest usable byte; the canary lives here
+  size_t size = 0;     // usable bytes
+  GuardKind guard = GuardKind::kNone;
+  bool pooled = false;  // default size, from the arenas
+  bool owned = false;   // false for a caller-supplied stack
+
+  char* top() const { return lo + size; }
+};
+
+inline constexpr size_t kPageSize = 4096;
+inline constexpr size_t kGuardSize = kPageSize;
+inline constexpr size_t kMinStackSize = 16 * 1024;
+inline constexpr size_t kStackCacheMax = 64;
+
+// Per-vCPU cache of default-size stacks. Owned by one vCPU; no lock.
+struct StackCache {
+  char* lo[kStackCacheMax];
+  unsigned n = 0;
+};
+
+// stacks_init() is called at boot with the default stack size (already
+// scaled for sanitizers); stacks_fini() at shutdown unmaps every arena.
+void stacks_init(size_t default_size);
+void stacks_fini();
+// stacks_abandon() forgets every arena without unmapping it: a shutdown
+// that left a vCPU running may still be using one.
+void stacks_abandon();
+size_t stack_default_size();
+
+// stack_alloc() maps or reuses a stack of at least size bytes. cache may be
+// null (a host thread creating a kernel thread). Returns false when the host
+// refuses memory.
+bool stack_alloc(Stack* s, size_t size, StackCache* cache);
+void stack_free(Stack* s, StackCache* cache);
+void stack_cache_drain(StackCache* cache);
+
+// stack_adopt() describes a caller-supplied stack [top - size, top).
+void stack_adopt(Stack* s, char* top, size_t size);
+
+void stack_set_canary(const Stack& s);
+bool stack_canary_ok(const Stack& s);
+
+// stack_touched() is the span from the top down to the lowest resident page:
+// the most of the stack ever touched (since this mapping was last trimmed).
+size_t stack_touched(const Stack& s);
+
+// guard_contains() says whether addr falls in the guard (or gap) below s.
+bool guard_contains(const Stack& s, const void* addr);
+
+// overflow_handler_install() installs the SIGSEGV reporter; per host thread,
+// altstack_setup() gives it a stack to run on.
+void overflow_handler_install();
+void altstack_setup();
+void altstack_teardown();
+
+}  // namespace kt::md

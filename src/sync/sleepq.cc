@@ -1,0 +1,250 @@
+// Sleep queues: the hash of wait channels, the two-phase sleep, wakeups,
+// timeouts and interrupts.
+#include "sync/sleepq.h"
+
+#include <cerrno>
+#include <cstdint>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/futex.h"
+#include "core/biglock.h"
+#include "core/sched.h"
+#include "core/thread.h"
+#include "core/vcpu.h"
+
+namespace kt {
+namespace {
+
+struct alignas(64) Chain {
+  SpinLock lock;
+  List q KT_GUARDED_BY(lock);
+};
+
+constexpr unsigned kChains = 512;  // power of two
+Chain chains[kChains];
+
+Chain& chain_of(const void* wchan) {
+  // Channels are addresses of objects, usually 8- or 64-byte aligned: drop
+  // the low bits, then mix so neighbouring objects spread over the chains.
+  auto a = reinterpret_cast<uintptr_t>(wchan) >> 3;
+  a ^= a >> 9;
+  a *= 0x9E3779B97F4A7C15ull;
+  return chains[(a >> 32) & (kChains - 1)];
+}
+
+thread_local Sleeper host_sleeper;
+
+void dequeue(Sleeper* s, int result) {
+  List::remove(&s->link);
+  s->seq.fetch_add(1, std::memory_order_seq_cst);
+  s->result = result;
+}
+
+// wake_dequeued() finishes the job for a sleeper just taken off its queue:
+// a blocked thread becomes runnable, a host sleeper is told through its futex.
+// A thread that has not blocked yet finds itself dequeued in sleep_finish.
+void wake_dequeued(Sleeper* s) {
+  if (s->thread) {
+    if (s->blocked) {
+      s->blocked = false;
+      setrunnable(s->thread);
+    }
+  } else {
+    s->host_word.store(1, std::memory_order_release);
+    futex_wake(&s->host_word, 1);
+  }
+}
+
+void timer_arm(KThread* t, uint64_t deadline, uint32_t seq) {
+  Vcpu* v = curvcpu();
+  t->timer_vcpu_ = v;
+  SpinGuard g(v->timer_lock_);
+  t->deadline_ = deadline;
+  t->timer_seq_ = seq;
+  v->timers_.insert(t);
+  v->next_deadline_.store(v->timers_.earliest(), std::memory_order_relaxed);
+}
+
+void timer_cancel(KThread* t) {
+  Vcpu* v = t->timer_vcpu_;
+  if (!v) return;
+  t->timer_vcpu_ = nullptr;
+  SpinGuard g(v->timer_lock_);
+  if (t->timer_idx_ >= 0) {
+    v->timers_.remove(t);
+    v->next_deadline_.store(v->timers_.earliest(), std::memory_order_relaxed);
+  }
+}
+
+int host_wait(Chain& c, Sleeper* s, uint64_t deadline) KT_RELEASE(c.lock) {
+  c.lock.unlock();
+  while (s->host_word.load(std::memory_order_acquire) == 0) {
+    if (deadline && now_ns() >= deadline) {
+      SpinGuard g(c.lock);
+      if (s->link.linked()) {
+        dequeue(s, EWOULDBLOCK);
+        return EWOULDBLOCK;
+      }
+      // Dequeued by a waker meanwhile: host_word is already set.
+      continue;
+    }
+    futex_wait(&s->host_word, 0, deadline);
+  }
+  return s->result;
+}
+
+}  // namespace
+
+Sleeper* current_sleeper() {
+  if (KThread* t = curthread()) return &t->slp_;
+  return &host_sleeper;
+}
+
+void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
+  KT_ASSERT_MSG(wchan != nullptr, "sleep on a NULL wait channel");
+  Chain& c = chain_of(wchan);
+  SpinGuard g(c.lock);
+  KT_ASSERT_MSG(!s->link.linked(), "sleeper already queued on %p", s->wchan.load());
+  s->wchan.store(wchan, std::memory_order_seq_cst);
+  s->wmesg = wmesg;
+  s->result = 0;
+  s->intr = (flags & kSleepIntr) != 0;
+  s->blocked = false;
+  s->pri = s->thread ? s->thread->pri_ : 0;
+  s->host_word.store(0, std::memory_order_relaxed);
+  s->seq.fetch_add(1, std::memory_order_seq_cst);
+  c.q.push_back(&s->link);
+}
+
+int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
+  KThread* t = s->thread;
+  // The big lock is a sleeping lock: give it up before taking the chain.
+  const int biglock = t ? biglock_release_all(t) : 0;
+  Chain& c = chain_of(s->wchan.load(std::memory_order_relaxed));
+  c.lock.lock();
+  int r;
+  if (!s->link.linked()) {
+    // 1. Woken (or timed out, or interrupted) between setup and now.
+    r = s->result;
+    c.lock.unlock();
+  } else if (!do_sleep) {
+    // 2. The caller found its condition true.
+    dequeue(s, 0);
+    r = 0;
+    c.lock.unlock();
+  } else if (t && s->intr && t->intr_pending_.load(std::memory_order_seq_cst)) {
+    // 3. An interrupt is pending: it wins before we block.
+    dequeue(s, EINTR);
+    r = EINTR;
+    c.lock.unlock();
+  } else if (deadline && deadline <= now_ns()) {
+    dequeue(s, EWOULDBLOCK);
+    r = EWOULDBLOCK;
+    c.lock.unlock();
+  } else if (!t) {
+    r = host_wait(c, s, deadline);
+  } else {
+    // 4. Block. The chain lock is released by the next context once our
+    // registers are saved, so no waker can make us runnable before that.
+    s->blocked = true;
+    t->wmesg_ = s->wmesg;
+    t->state_.store(ThreadState::kSleeping, std::memory_order_relaxed);
+    if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
+    if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
+    sched_block(&c.lock);
+    if (deadline) timer_cancel(t);
+    r = s->result;
+  }
+  if (t) {
+    if (r == EINTR) t->intr_pending_.store(0, std::memory_order_relaxed);
+    t->wmesg_ = nullptr;
+    biglock_reacquire(t, biglock);
+  }
+  return r;
+}
+
+int sleep_on(const void* wchan, const char* wmesg, int flags, uint64_t deadline) {
+  Sleeper* s = current_sleeper();
+  sleep_setup(s, wchan, wmesg, flags);
+  return sleep_finish(s, deadline, true);
+}
+
+int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t deadline,
+                      SpinLock& interlock) {
+  Sleeper* s = current_sleeper();
+  sleep_setup(s, wchan, wmesg, flags);
+  interlock.unlock();
+  const int r = sleep_finish(s, deadline, true);
+  interlock.lock();
+  return r;
+}
+
+int wakeup_n(const void* wchan, int n) {
+  Chain& c = chain_of(wchan);
+  int woken = 0;
+  SpinGuard g(c.lock);
+  if (n == 1) {
+    // The most urgent sleeper, oldest first among equals.
+    Sleeper* best = nullptr;
+    for (ListNode* p = c.q.begin(); p != c.q.end(); p = p->next) {
+      Sleeper* s = node_owner<Sleeper, &Sleeper::link>(p);
+      if (s->wchan.load(std::memory_order_relaxed) == wchan && (!best || s->pri < best->pri))
+        best = s;
+    }
+    if (best) {
+      dequeue(best, 0);
+      wake_dequeued(best);
+      woken = 1;
+    }
+    return woken;
+  }
+  for (ListNode* p = c.q.begin(); p != c.q.end() && woken != n;) {
+    Sleeper* s = node_owner<Sleeper, &Sleeper::link>(p);
+    p = p->next;
+    if (s->wchan.load(std::memory_order_relaxed) != wchan) continue;
+    dequeue(s, 0);
+    wake_dequeued(s);
+    woken++;
+  }
+  return woken;
+}
+
+bool unsleep(Sleeper* s, uint32_t seq, int result) {
+  const void* w = s->wchan.load(std::memory_order_seq_cst);
+  if (!w) return false;
+  Chain& c = chain_of(w);
+  SpinGuard g(c.lock);
+  if (s->seq.load(std::memory_order_relaxed) != seq || !s->link.linked() ||
+      s->wchan.load(std::memory_order_relaxed) != w)
+    return false;
+  if (result == EINTR && !s->intr) return false;
+  dequeue(s, result);
+  wake_dequeued(s);
+  return true;
+}
+
+void interrupt(KThread* t) {
+  // Dekker with sleep_finish(): we publish the mark, then look for a sleep;
+  // it publishes its sleep, then looks for the mark. One of us sees the other.
+  t->intr_pending_.store(1, std::memory_order_seq_cst);
+  for (;;) {
+    const uint32_t seq = t->slp_.seq.load(std::memory_order_seq_cst);
+    if ((seq & 1) == 0) return;  // even: not queued anywhere
+    if (unsleep(&t->slp_, seq, EINTR)) return;
+    // Raced with a wakeup or a new sleep; if the sequence did not move, the
+    // sleep is uninterruptible and the mark waits for the next one.
+    if (t->slp_.seq.load(std::memory_order_seq_cst) == seq) return;
+  }
+}
+
+bool has_sleepers(const void* wchan) {
+  Chain& c = chain_of(wchan);
+  SpinGuard g(c.lock);
+  for (ListNode* p = c.q.begin(); p != c.q.end(); p = p->next)
+    if (node_owner<Sleeper, &Sleeper::link>(p)->wchan.load(std::memory_order_relaxed) == wchan)
+      return true;
+  return false;
+}
+
+}  // namespace kt

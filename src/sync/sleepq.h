@@ -1,0 +1,83 @@
+// Sleep queues: hashed wait channels, the one place a context blocks.
+//
+// Everything that waits (tsleep, condition variables, join, suspension,
+// the big lock, Plan 9 Rendez) is a sleep on a wait channel. A sleep has two
+// phases, so that a caller can test its condition between them without a
+// lost wakeup (the OpenBSD shape):
+//
+//   sleep_setup(s, wchan, wmesg, flags)   queue s on wchan's chain
+//   ... release the interlock, test the condition ...
+//   sleep_finish(s, deadline, do_sleep)   block unless already woken
+//
+// A Sleeper belongs to a kernel thread (embedded in its KThread) or to a host
+// thread (on its stack); a host sleeper blocks in a futex instead of
+// switching. Whoever takes a sleeper off its queue (a waker, the timeout, an
+// interrupt) sets its result and, if it had blocked, makes it runnable;
+// seq lets the timeout and interrupt paths, which find the sleeper without
+// holding its chain lock, check that it is still in the same sleep.
+//
+// Precedence when several end a sleep at once: whichever dequeues first under
+// the chain lock wins; an interrupt pending before the sleep blocks wins over
+// everything (it is tested last, under the lock, before blocking).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "base/list.h"
+#include "base/spinlock.h"
+
+namespace kt {
+
+struct KThread;
+
+enum SleepFlags : int {
+  kSleepIntr = 0x1,  // an interrupt ends the sleep with EINTR
+};
+
+struct Sleeper {
+  ListNode link;                             // [c]
+  std::atomic<const void*> wchan{nullptr};   // [c] written under the chain lock
+  const char* wmesg = nullptr;               // [c]
+  std::atomic<uint32_t> seq{0};              // [c] bumped on every enqueue and dequeue
+  int result = 0;                            // [c] set by whoever dequeues
+  uint8_t pri = 0;                           // [c] for wakeup_one
+  bool blocked = false;                      // [c] its thread has switched out
+  bool intr = false;                         // [c] interruptible
+  KThread* thread = nullptr;                  // [I] nullptr for a host sleeper
+  std::atomic<uint32_t> host_word{0};        // host sleeper: set to 1 when dequeued
+};
+
+// The current context's sleeper: the running kernel thread's, or the calling
+// host thread's own.
+Sleeper* current_sleeper();
+
+void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags);
+// sleep_finish() returns 0 (woken), EWOULDBLOCK (deadline passed) or EINTR.
+// deadline is absolute CLOCK_MONOTONIC ns, 0 for none. With do_sleep false it
+// only leaves the queue (returning what already happened, or 0).
+int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep);
+
+// sleep_on() is setup + finish with nothing between.
+int sleep_on(const void* wchan, const char* wmesg, int flags, uint64_t deadline);
+
+// sleep_interlocked() releases a held spin lock between the two phases and
+// takes it again before returning.
+int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t deadline,
+                      SpinLock& interlock) KT_REQUIRES(interlock);
+
+// wakeup_n() wakes up to n sleepers on wchan (n < 0: all), most urgent and
+// oldest first when n is 1. Returns how many.
+int wakeup_n(const void* wchan, int n);
+
+// unsleep() ends s's sleep with result if it is still the sleep numbered seq
+// (and, for EINTR, interruptible). Used by timeouts and interrupts.
+bool unsleep(Sleeper* s, uint32_t seq, int result);
+
+// interrupt() marks t interrupted and ends its interruptible sleep if any.
+void interrupt(KThread* t);
+
+// has_sleepers() is a racy hint, for assertions and tests.
+bool has_sleepers(const void* wchan);
+
+}  // namespace kt
