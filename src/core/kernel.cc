@@ -109,6 +109,7 @@ void wake_everyone(Kernel* k) {
 void report_left(Kernel* k) {
   unsigned n = 0;
   proctab::for_each([&](KThread* t) {
+    if (t->kernel_ != k) return;
     const ThreadState s = t->state_.load(std::memory_order_acquire);
     const char* w = t->wmesg_;
     fprintf(k->console, "kt_shutdown: left pid %d '%s' %s%s%s\n", t->pid_, t->name_,
@@ -119,8 +120,9 @@ void report_left(Kernel* k) {
   if (n) fprintf(k->console, "kt_shutdown: %u kernel thread%s left behind\n", n, n == 1 ? "" : "s");
 }
 
-void release_threads() {
+void release_threads(Kernel* k) {
   proctab::for_each([&](KThread* t) {
+    if (t->kernel_ != k) return;  // an abandoned kernel's: may still run
     md::san_release(&t->san_);
     md::stack_free(&t->stack_, nullptr);
     proctab::free(t, nullptr);
@@ -292,7 +294,8 @@ extern "C" void kt_shutdown(int howto) {
     wake_everyone(k);
     in_hostcall = 0;
     proctab::for_each([&](KThread* t) {
-      if (t->state_.load(std::memory_order_relaxed) == ThreadState::kHostcall) in_hostcall++;
+      if (t->kernel_ == k && t->state_.load(std::memory_order_relaxed) == ThreadState::kHostcall)
+        in_hostcall++;
     });
     if (k->running_hosts.load(std::memory_order_acquire) <= in_hostcall) break;
     if (now_ns() >= deadline) break;
@@ -323,7 +326,7 @@ extern "C" void kt_shutdown(int howto) {
       threads.swap(k->host_threads);
     }
     for (auto& th : threads) th.join();
-    release_threads();
+    release_threads(k);
     for (unsigned i = 0; i < k->ncpu; i++) {
       thread_cache_drain(&k->vcpu(i)->threads_);
       md::stack_cache_drain(&k->vcpu(i)->stacks_);

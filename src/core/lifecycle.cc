@@ -112,6 +112,7 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
     arg = copy;
   }
 
+  t->kernel_ = k;
   t->sched_ = uint8_t(a->sched);
   const int pri = a->pri != -1 ? a->pri : (a->sched == KT_SCHED_TS ? KT_PRI_TIMESHARE : KT_PRI_KERNEL);
   t->base_pri_ = t->pri_ = uint8_t(pri);

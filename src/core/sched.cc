@@ -268,6 +268,14 @@ void sched_yield() {
   if (!t || !v) return;
   run_timers(v);
   v->need_resched_.store(false, std::memory_order_relaxed);
+  if (KT_UNLIKELY(kern()->stopping.load(std::memory_order_relaxed))) {
+    // Shutdown: this thread is left where it stands (kt_shutdown reports
+    // it); its vCPU returns to its loop and stops.
+    biglock_release_all(t);
+    t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+    switch_to(h, nullptr, SwitchHook{}, false);
+    panic("pid %d '%s' resumed after shutdown", t->pid_, t->name_);
+  }
   if (v->nrun_.load(std::memory_order_relaxed) == 0) {
     v->slice_end_ = 0;
     return;

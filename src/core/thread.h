@@ -51,6 +51,7 @@ struct KThread {
   std::atomic<uint32_t> gen_{1};  // [a] bumped (under lock_) when freed
   uint32_t index_ = 0;            // [I] slot in the process table
   int pid_ = 0;                   // [I]
+  struct Kernel* kernel_ = nullptr;  // [I] the kernel it was created in
   std::atomic<ThreadState> state_{ThreadState::kFree};  // [a] for ps; transitions below
 
   // Scheduling.

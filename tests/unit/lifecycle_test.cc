@@ -101,6 +101,42 @@ TEST_P(Lifecycle, JoinOfDetachedIsEinval) {
   });
   EXPECT_EQ(kt_thread_join(t.id(), nullptr), EINVAL);
   release = true;
+  // A detached thread frees itself: its handle goes stale.
+  EXPECT_TRUE(wait_until([&] { return t.state() == State::kGone; }));
+}
+
+TEST_P(Lifecycle, DetachedJoinableThreadFreesItself) {
+  Thread t([] {});
+  t.detach();
+  EXPECT_FALSE(t.joinable());
+  EXPECT_TRUE(wait_until([&] { return t.state() == State::kGone; }));
+}
+
+TEST_P(Lifecycle, ShutdownLeavesAYieldingThreadAndReportsIt) {
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* console = open_memstream(&buf, &len);
+  kt_shutdown(0);
+  kt_config c{};
+  c.ncpu = ncpu();
+  c.console = console;
+  ASSERT_EQ(kt_boot(&c), 0);
+  std::atomic<bool> running{false};
+  Thread t({.name = "spinner", .joinable = false}, [&] {
+    running = true;
+    for (;;) kt_thread_yield();
+  });
+  ASSERT_TRUE(wait_until([&] { return running.load(); }));
+  kt_shutdown(0);
+  fclose(console);
+  const std::string out(buf, len);
+  free(buf);
+  EXPECT_NE(out.find("left pid"), std::string::npos) << out;
+  EXPECT_NE(out.find("'spinner'"), std::string::npos) << out;
+  EXPECT_EQ(out.find("abandoned"), std::string::npos) << out;
+  kt_config d{};
+  d.ncpu = ncpu();
+  ASSERT_EQ(kt_boot(&d), 0);  // for TearDown
 }
 
 TEST_P(Lifecycle, IdleThreadRunsOnlyAfterStart) {
