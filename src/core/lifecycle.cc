@@ -187,10 +187,11 @@ int thread_start(kt_tid_t tid) {
 void thread_exit(int code) {
   KThread* t = curthread();
   if (!t) panic("kthread_exit: called from a host thread; only a kernel thread may exit");
-  {
-    SpinGuard g(t->lock_);
-    t->exit_code_ = code;
-  }
+  // No scoped objects in this frame: the forced unwind abandons it, and
+  // under ASan a scope left poisoned here would trip the unwinder's helpers.
+  t->lock_.lock();
+  t->exit_code_ = code;
+  t->lock_.unlock();
   // Unwind with a forced unwind, as pthread_exit does: destructors and
   // catch (...) blocks run, nothing can swallow it, and unwind_stop() ends
   // the thread when the unwinder reaches the trampoline.
