@@ -332,7 +332,9 @@ extern "C" void kt_shutdown(int howto) {
       md::stack_cache_drain(&k->vcpu(i)->stacks_);
     }
     md::stacks_fini();
+    SpinGuard g(k->host_lock);
     for (HostThread* h : k->hosts) delete h;
+    k->hosts.clear();
   }
   fflush(k->console);
   g_kernel.store(nullptr, std::memory_order_release);

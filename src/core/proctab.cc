@@ -29,8 +29,7 @@ Table& table() {
   return *t;
 }
 
-bool grow() KT_REQUIRES(table().lock) {
-  Table& tb = table();
+bool grow(Table& tb) KT_REQUIRES(tb.lock) {
   const unsigned n = tb.nslabs.load(std::memory_order_relaxed);
   if (n == proctab::kMaxSlabs) return false;
   void* p = mmap(nullptr, sizeof(KThread) * proctab::kSlabSize, PROT_READ | PROT_WRITE,
@@ -103,7 +102,7 @@ KThread* proctab::alloc(ThreadCache* cache, int* err) {
     t = cache->t[--cache->n];
   } else {
     SpinGuard g(tb.lock);
-    if (tb.free.empty() && !grow()) {
+    if (tb.free.empty() && !grow(tb)) {
       tb.nprocs.fetch_sub(1, std::memory_order_relaxed);
       *err = ENOMEM;
       return nullptr;

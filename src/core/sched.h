@@ -22,6 +22,11 @@ void setrunnable(KThread* t);
 // already been set (sleeping, ...). If unlock is not null it is released by
 // the next context, after this thread's registers are saved.
 void sched_block(SpinLock* unlock);
+// sched_block_release() is sched_block() for a caller holding l, which the
+// next context releases on its behalf.
+inline void sched_block_release(SpinLock& l) KT_RELEASE(l) KT_NO_THREAD_SAFETY_ANALYSIS {
+  sched_block(&l);
+}
 
 // sched_yield() requeues the current thread behind its equals and runs the
 // most urgent other thread, if any is at least as urgent.

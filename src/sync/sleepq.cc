@@ -152,7 +152,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
     t->state_.store(ThreadState::kSleeping, std::memory_order_relaxed);
     if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
     if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
-    sched_block(&c.lock);
+    sched_block_release(c.lock);
     if (deadline) timer_cancel(t);
     r = s->result;
   }
