@@ -98,7 +98,7 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
       return nullptr;
     }
   }
-  md::stack_set_canary(t->stack_);
+  if (md::stack_needs_canary(t->stack_)) md::stack_set_canary(t->stack_);
   char* sp = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(t->stack_.top()) & ~uintptr_t(15));
   entry_sp(t) = sp;
   if (a->data_len) {

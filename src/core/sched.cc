@@ -50,9 +50,10 @@ void switch_to(HostThread* h, KThread* next, SwitchHook hook, bool dying) {
   md::FiberSan* to = next ? &next->san_ : &h->san;
   md::Fctx target = next ? next->ctx_ : h->loop_ctx;
   KT_ASSERT(target != nullptr);
-  if (prev && KT_UNLIKELY(!md::stack_canary_ok(prev->stack_)))
-    panic("kernel thread pid %d '%s' overflowed its %zu-byte stack (canary smashed)",
-          prev->pid_, prev->name_, prev->stack_.size);
+  if (prev && md::stack_needs_canary(prev->stack_) &&
+      KT_UNLIKELY(!md::stack_canary_ok(prev->stack_)))
+    panic("kernel thread pid %d '%s' overflowed its %zu-byte stack (canary smashed)", prev->pid_,
+          prev->name_, prev->stack_.size);
   h->hook = hook;
   h->cur = next;
   if (Vcpu* v = h->vcpu) {
@@ -120,8 +121,7 @@ KThread* steal(Kernel* k, Vcpu* v, bool eager) {
 
 bool stealable(Kernel* k, Vcpu* v) {
   for (unsigned i = 1; i < k->ncpu; i++)
-    if (k->vcpu((v->id + i) % k->ncpu)->nrun_free_.load(std::memory_order_seq_cst) > 0)
-      return true;
+    if (k->vcpu((v->id + i) % k->ncpu)->nrun_free_.load(std::memory_order_seq_cst) > 0) return true;
   return false;
 }
 
@@ -225,8 +225,7 @@ void setrunnable(KThread* t) {
     v->need_resched_.store(true, std::memory_order_relaxed);
   if (v != curvcpu() && v->idle_.load(std::memory_order_seq_cst)) v->kick();
   // Work is piling up on a busy vCPU: let an idle one come and steal.
-  if (free && queued > 1 && k->nidle.load(std::memory_order_relaxed) > 0)
-    wake_idle_stealer(k, v);
+  if (free && queued > 1 && k->nidle.load(std::memory_order_relaxed) > 0) wake_idle_stealer(k, v);
 }
 
 void run_timers(Vcpu* v) {

@@ -211,7 +211,9 @@ size_t stack_touched(const Stack& s) {
   const size_t pages = s.size / kPageSize;
   std::vector<unsigned char> vec(pages);
   if (mincore(s.lo, s.size, vec.data()) != 0) return 0;
-  for (size_t i = 0; i < pages; i++)
+  // Frames grow down from the top without gaps, so the lowest resident page
+  // marks the deepest point reached. Page 0 may hold only the canary.
+  for (size_t i = stack_needs_canary(s) ? 1 : 0; i < pages; i++)
     if (vec[i] & 1) return s.size - i * kPageSize;
   return 0;
 }

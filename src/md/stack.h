@@ -12,9 +12,9 @@
 //   2. a PROT_NONE page, while the mappings that costs stay within a budget
 //      derived from vm.max_map_count;
 //   3. an unmapped-in-spirit gap whose canary is checked at every switch.
-// A canary sits at the lowest usable word of every stack in every mode, and is
-// checked each time its thread switches out; a fault in a guard is reported by
-// the SIGSEGV handler with the thread's pid, name and stack size.
+// Stacks without a faulting guard carry a canary at their lowest word, checked
+// each time their thread switches out; a fault in a guard is reported by the
+// SIGSEGV handler with the thread's pid, name and stack size.
 #pragma once
 
 #include <cstddef>
@@ -70,6 +70,10 @@ void stack_cache_drain(StackCache* cache);
 // stack_adopt() describes a caller-supplied stack [top - size, top).
 void stack_adopt(Stack* s, char* top, size_t size);
 
+// The canary guards only stacks without a faulting guard (kNone, kGap):
+// writing it commits the stack's lowest page, which a guarded stack never
+// needs to pay for.
+inline bool stack_needs_canary(const Stack& s) { return s.guard <= GuardKind::kGap; }
 void stack_set_canary(const Stack& s);
 bool stack_canary_ok(const Stack& s);
 
