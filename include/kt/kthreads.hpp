@@ -1,6 +1,7 @@
 // The native C++ API of kthreads, in one include.
 #pragma once
 
+#include "kt/control.hpp"
 #include "kt/error.hpp"
 #include "kt/kernel.hpp"
 #include "kt/sleep.hpp"

@@ -17,17 +17,19 @@
 
 namespace kt {
 
-enum class Wake { kWoken, kTimedOut, kInterrupted };
+// How a wait ended. An interrupted interruptible wait does not return: it
+// throws kt::Interrupted.
+enum class Wake { kWoken, kTimedOut };
 
 enum class Interruptible { kNo, kYes };
 
 namespace detail {
+// throw_interrupted() takes the caller's oldest note (if any) into the
+// exception.
+[[noreturn]] void throw_interrupted();
 inline Wake to_wake(int rc) {
-  switch (rc) {
-    case 0: return Wake::kWoken;
-    case EWOULDBLOCK: return Wake::kTimedOut;
-    default: return Wake::kInterrupted;
-  }
+  if (rc == EINTR) throw_interrupted();
+  return rc == EWOULDBLOCK ? Wake::kTimedOut : Wake::kWoken;
 }
 inline uint64_t to_ns(std::chrono::nanoseconds d) {
   return d.count() <= 0 ? 0 : uint64_t(d.count());
@@ -35,7 +37,8 @@ inline uint64_t to_ns(std::chrono::nanoseconds d) {
 }  // namespace detail
 
 // sleep() blocks the calling kernel thread on wchan. A zero timeout means
-// none. May sleep; must be called from a kernel thread.
+// none. Interruptible::kYes lets a note, signal or kt_interrupt end it by
+// throwing kt::Interrupted. May sleep; must be called from a kernel thread.
 inline Wake sleep(const void* wchan, const char* wmesg,
                   std::chrono::nanoseconds timeout = std::chrono::nanoseconds::zero(),
                   Interruptible intr = Interruptible::kNo) {

@@ -5,6 +5,8 @@
 #include "base/clock.h"
 #include "core/kernel.h"
 #include "core/lifecycle.h"
+#include "kt/c/control.h"
+#include "kt/sleep.hpp"
 #include "kt/thread.hpp"
 #include "sync/sleepq.h"
 
@@ -40,6 +42,13 @@ void* thread_prepare(const ThreadOptions& o, void** token) {
   }
   *token = t;
   return t;
+}
+
+void throw_interrupted() {
+  char buf[KT_ERRMAX];
+  int flag = 0;
+  if (kt_thread_self() && kt_note_take(buf, &flag)) throw Interrupted(buf, flag);
+  throw Interrupted();
 }
 
 void* thread_carve(void* token, size_t size, size_t align) {

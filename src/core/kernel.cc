@@ -123,6 +123,12 @@ void report_left(Kernel* k) {
 void release_threads(Kernel* k) {
   proctab::for_each([&](KThread* t) {
     if (t->kernel_ != k) return;  // an abandoned kernel's: may still run
+    // Unhook it from the structures that outlive this kernel (the sleep
+    // queues) and from those about to go (run queues, timer heaps).
+    sleep_abandon(&t->slp_);
+    t->rq_link_ = ListNode{};
+    t->timer_idx_ = -1;
+    t->timer_vcpu_ = nullptr;
     md::san_release(&t->san_);
     md::stack_free(&t->stack_, nullptr);
     proctab::free(t, nullptr);

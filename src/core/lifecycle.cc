@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "core/biglock.h"
+#include "sync/note.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "sync/sleepq.h"
@@ -128,6 +129,11 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
   t->intr_pending_.store(0, std::memory_order_relaxed);
   t->wmesg_ = nullptr;
   t->biglock_depth_ = 0;
+  t->fpu_depth_ = 0;
+  t->susp_req_.store(false, std::memory_order_relaxed);
+  t->sigpending_.store(0, std::memory_order_relaxed);
+  t->sigmask_.store(0, std::memory_order_relaxed);
+  note_reset(t);
   t->timer_idx_ = -1;
   t->timer_vcpu_ = nullptr;
   {

@@ -100,6 +100,20 @@ struct KThread {
   int biglock_depth_ = 0;  // [h]
   int biglock_saved_ = 0;  // [h] depth given up while switched out
 
+  // Suspension (FreeBSD): the request, and the channel both sides sleep on.
+  // Written under lock_; atomic for kt_suspend_check's unlocked peek.
+  std::atomic<bool> susp_req_{false};
+
+  // Notes (Plan 9): allocated at the first post, kept with the descriptor.
+  struct NoteQueue* notes_ KT_GUARDED_BY(lock_) = nullptr;
+
+  // Signals (AIX): pending and blocked sets, bit sig-1.
+  std::atomic<uint64_t> sigpending_{0};  // [a]
+  std::atomic<uint64_t> sigmask_{0};     // [a] written by the thread itself
+
+  // FPU sections (NetBSD): how many are open.
+  int fpu_depth_ = 0;  // [h]
+
   char name_[KT_MAXCOMLEN + 1] = {};  // [I] published before the first run
 
   // Per-face state (a face's struct proc, lwp, Proc, error stack...). Zeroed

@@ -110,6 +110,9 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
   s->wmesg = wmesg;
   s->result = 0;
   s->intr = (flags & kSleepIntr) != 0;
+  s->show = uint8_t((flags & kSleepSuspended) ? ThreadState::kSuspended
+                    : (flags & kSleepBroken)  ? ThreadState::kBroken
+                                              : ThreadState::kSleeping);
   s->blocked = false;
   s->pri = s->thread ? s->thread->pri_ : 0;
   s->host_word.store(0, std::memory_order_relaxed);
@@ -149,7 +152,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
     // registers are saved, so no waker can make us runnable before that.
     s->blocked = true;
     t->wmesg_ = s->wmesg;
-    t->state_.store(ThreadState::kSleeping, std::memory_order_relaxed);
+    t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
     if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
     if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
     sched_block_release(c.lock);
@@ -222,6 +225,15 @@ bool unsleep(Sleeper* s, uint32_t seq, int result) {
   dequeue(s, result);
   wake_dequeued(s);
   return true;
+}
+
+void sleep_abandon(Sleeper* s) {
+  const void* w = s->wchan.load(std::memory_order_seq_cst);
+  if (!w) return;
+  Chain& c = chain_of(w);
+  SpinGuard g(c.lock);
+  if (s->link.linked()) dequeue(s, 0);
+  s->blocked = false;
 }
 
 void interrupt(KThread* t) {

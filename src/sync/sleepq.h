@@ -32,7 +32,9 @@ namespace kt {
 struct KThread;
 
 enum SleepFlags : int {
-  kSleepIntr = 0x1,  // an interrupt ends the sleep with EINTR
+  kSleepIntr = 0x1,       // an interrupt ends the sleep with EINTR
+  kSleepSuspended = 0x2,  // ps shows the sleeper "suspended"
+  kSleepBroken = 0x4,     // ps shows the sleeper "broken"
 };
 
 struct Sleeper {
@@ -44,6 +46,7 @@ struct Sleeper {
   uint8_t pri = 0;                           // [c] for wakeup_one
   bool blocked = false;                      // [c] its thread has switched out
   bool intr = false;                         // [c] interruptible
+  uint8_t show = 0;                          // [c] the ThreadState ps shows while asleep
   KThread* thread = nullptr;                  // [I] nullptr for a host sleeper
   std::atomic<uint32_t> host_word{0};        // host sleeper: set to 1 when dequeued
 };
@@ -73,6 +76,10 @@ int wakeup_n(const void* wchan, int n);
 // unsleep() ends s's sleep with result if it is still the sleep numbered seq
 // (and, for EINTR, interruptible). Used by timeouts and interrupts.
 bool unsleep(Sleeper* s, uint32_t seq, int result);
+
+// sleep_abandon() takes s off its queue without waking it: shutdown uses it
+// on the threads it leaves behind, before freeing them.
+void sleep_abandon(Sleeper* s);
 
 // interrupt() marks t interrupted and ends its interruptible sleep if any.
 void interrupt(KThread* t);

@@ -14,6 +14,11 @@
 #include "core/thread.h"
 #include "kt/kthreads.hpp"
 
+namespace kt {
+// gtest prints states by name.
+inline void PrintTo(State s, std::ostream* os) { *os << to_string(s); }
+}  // namespace kt
+
 namespace kt::test {
 
 // WithKernel boots a kernel of GetParam() vCPUs.
@@ -32,6 +37,11 @@ class WithKernel : public ::testing::TestWithParam<unsigned> {
   virtual void config(kt_config&) {}
   unsigned ncpu() const { return GetParam(); }
 };
+
+// Death tests that need a running kernel set
+//   GTEST_FLAG_SET(death_test_style, "threadsafe");
+// so that the child re-executes the test (and boots) instead of forking a
+// process whose vCPU threads do not exist.
 
 #define KT_INSTANTIATE_NCPU(Fixture) \
   INSTANTIATE_TEST_SUITE_P(Ncpu, Fixture, ::testing::Values(1u, 2u, 4u, 8u), \

@@ -1,0 +1,45 @@
+// FPU sections, NetBSD style (kthread_fpu_enter(9), semantics.md 5.5).
+//
+// The cookie is the depth before the enter: 0 for the outermost section.
+// Exits must come in reverse order; the outermost one wipes the FP state.
+// What a switch preserves is md/context.h's business: fcontext saves the
+// MXCSR and x87 control word of each thread, and the vector registers are
+// caller-saved in the SysV ABI, so a thread's live values survive a switch
+// inside or outside a section alike.
+#include "base/assert.h"
+#include "core/thread.h"
+#include "kt/c/control.h"
+#include "md/fpu.h"
+
+using namespace kt;
+
+namespace {
+
+KThread* fpu_caller(const char* fn) {
+  KThread* t = curthread();
+  if (!t) panic("%s: called from a host thread; FPU sections belong to kernel threads", fn);
+  return t;
+}
+
+}  // namespace
+
+extern "C" int kt_fpu_enter(void) {
+  KThread* t = fpu_caller("kthread_fpu_enter");
+  return t->fpu_depth_++;
+}
+
+extern "C" void kt_fpu_exit(int cookie) {
+  KThread* t = fpu_caller("kthread_fpu_exit");
+  if (t->fpu_depth_ == 0)
+    panic("kthread_fpu_exit: pid %d '%s' is not in an FPU section", t->pid_, t->name_);
+  if (cookie != t->fpu_depth_ - 1)
+    panic("kthread_fpu_exit: pid %d '%s' passed cookie %d, expected %d: sections must end in "
+          "reverse order",
+          t->pid_, t->name_, cookie, t->fpu_depth_ - 1);
+  if (--t->fpu_depth_ == 0) md::fpu_wipe();
+}
+
+extern "C" int kt_fpu_depth(void) {
+  KThread* t = curthread();
+  return t ? t->fpu_depth_ : 0;
+}
