@@ -45,6 +45,12 @@ int kt_thread_create(const struct kt_thread_attr* attr, void (*func)(void*), voi
 
 int kt_thread_start(kt_tid_t t) { return thread_start(t); }
 
+int kt_thread_reserve(const struct kt_thread_attr* attr, kt_tid_t* out) {
+  return thread_reserve(attr, out);
+}
+
+int kt_thread_launch(kt_tid_t t, const struct kt_launch* l) { return thread_launch_reserved(t, l); }
+
 void kt_thread_exit(int code) { thread_exit(code); }
 
 int kt_thread_join(kt_tid_t t, int* code) { return thread_join(t, code); }

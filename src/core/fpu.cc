@@ -6,10 +6,11 @@
 // MXCSR and x87 control word of each thread, and the vector registers are
 // caller-saved in the SysV ABI, so a thread's live values survive a switch
 // inside or outside a section alike.
+#include "md/fpu.h"
+
 #include "base/assert.h"
 #include "core/thread.h"
 #include "kt/c/control.h"
-#include "md/fpu.h"
 
 using namespace kt;
 
@@ -33,9 +34,10 @@ extern "C" void kt_fpu_exit(int cookie) {
   if (t->fpu_depth_ == 0)
     panic("kthread_fpu_exit: pid %d '%s' is not in an FPU section", t->pid_, t->name_);
   if (cookie != t->fpu_depth_ - 1)
-    panic("kthread_fpu_exit: pid %d '%s' passed cookie %d, expected %d: sections must end in "
-          "reverse order",
-          t->pid_, t->name_, cookie, t->fpu_depth_ - 1);
+    panic(
+        "kthread_fpu_exit: pid %d '%s' passed cookie %d, expected %d: sections must end in "
+        "reverse order",
+        t->pid_, t->name_, cookie, t->fpu_depth_ - 1);
   if (--t->fpu_depth_ == 0) md::fpu_wipe();
 }
 

@@ -8,9 +8,9 @@
 
 #include "base/assert.h"
 #include "core/biglock.h"
-#include "sync/note.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "sync/note.h"
 #include "sync/sleepq.h"
 
 namespace kt {
@@ -29,8 +29,7 @@ int validate(const kt_thread_attr* a, void (*func)(void*), Kernel* k) {
   if ((a->flags & KT_INTR) && !(a->flags & KT_MPSAFE)) return EINVAL;
   if ((a->stack_top == nullptr) != (a->stack_len == 0)) return EINVAL;
   if (a->stack_top && a->stack_len < KT_MIN_STACK) return EINVAL;
-  if (a->stack_size && (a->stack_size < KT_MIN_STACK || a->stack_size > kMaxStack))
-    return EINVAL;
+  if (a->stack_size && (a->stack_size < KT_MIN_STACK || a->stack_size > kMaxStack)) return EINVAL;
   if (a->data_len && !a->data) return EINVAL;
   for (uintptr_t r : a->kt_reserved)
     if (r) return EINVAL;
@@ -75,55 +74,26 @@ _Unwind_Reason_Code unwind_stop(int, _Unwind_Action actions, _Unwind_Exception_C
 
 void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {}
 
-}  // namespace
-
-KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err) {
-  Kernel* k = kern();
-  if (!k) {
-    *err = ENXIO;
-    return nullptr;
-  }
-  if ((*err = validate(a, func, k)) != 0) return nullptr;
+// alloc_descriptor() builds an idle thread with everything but a stack and
+// an entry: the first half of thread_alloc, and all of kt_thread_reserve.
+KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err) {
   Vcpu* v = curvcpu();
   KThread* t = proctab::alloc(v ? &v->threads_ : nullptr, err);
   if (!t) return nullptr;
-
-  // Stack first: the only other thing that can fail.
-  if (a->stack_top) {
-    md::stack_adopt(&t->stack_, static_cast<char*>(a->stack_top), a->stack_len);
-  } else {
-    const size_t want = a->stack_size ? a->stack_size * md::kSanitizerStackFactor : k->stack_size;
-    if (!md::stack_alloc(&t->stack_, want, v ? &v->stacks_ : nullptr)) {
-      proctab::free(t, v ? &v->threads_ : nullptr);
-      *err = ENOMEM;
-      return nullptr;
-    }
-  }
-  if (md::stack_needs_canary(t->stack_)) md::stack_set_canary(t->stack_);
-  char* sp = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(t->stack_.top()) & ~uintptr_t(15));
-  entry_sp(t) = sp;
-  if (a->data_len) {
-    void* copy = thread_carve(t, a->data_len, 16);
-    if (!copy) {
-      thread_discard(t);
-      *err = EINVAL;
-      return nullptr;
-    }
-    memcpy(copy, a->data, a->data_len);
-    arg = copy;
-  }
-
   t->kernel_ = k;
+  t->stack_ = md::Stack{};
+  t->entry_sp_ = nullptr;
+  t->entry_ = nullptr;
+  t->arg_ = nullptr;
   t->sched_ = uint8_t(a->sched);
-  const int pri = a->pri != -1 ? a->pri : (a->sched == KT_SCHED_TS ? KT_PRI_TIMESHARE : KT_PRI_KERNEL);
+  const int pri =
+      a->pri != -1 ? a->pri : (a->sched == KT_SCHED_TS ? KT_PRI_TIMESHARE : KT_PRI_KERNEL);
   t->base_pri_ = t->pri_ = uint8_t(pri);
   t->estcpu_ = 0;
   t->slept_at_ = 0;
   t->flags_ = a->flags;
   t->bound_ = a->cpu >= 0 ? k->vcpu(unsigned(a->cpu)) : nullptr;
   t->vcpu_.store(t->bound_ ? t->bound_ : v, std::memory_order_relaxed);
-  t->entry_ = func;
-  t->arg_ = arg;
   t->on_return_ = a->on_return;
   t->slp_.thread = t;
   t->intr_pending_.store(0, std::memory_order_relaxed);
@@ -148,6 +118,101 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
   t->name_[KT_MAXCOMLEN] = '\0';
   t->state_.store(ThreadState::kIdle, std::memory_order_release);
   return t;
+}
+
+// attach_stack() gives an unlaunched thread its stack and copies data to its
+// top; on failure the thread is left without a stack.
+int attach_stack(KThread* t, Kernel* k, void* top, size_t len, size_t size, const void* data,
+                 size_t data_len, void** arg) {
+  Vcpu* v = curvcpu();
+  if (top) {
+    md::stack_adopt(&t->stack_, static_cast<char*>(top), len);
+  } else {
+    const size_t want = size ? size * md::kSanitizerStackFactor : k->stack_size;
+    if (!md::stack_alloc(&t->stack_, want, v ? &v->stacks_ : nullptr)) return ENOMEM;
+  }
+  if (md::stack_needs_canary(t->stack_)) md::stack_set_canary(t->stack_);
+  t->entry_sp_ =
+      reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(t->stack_.top()) & ~uintptr_t(15));
+  if (data_len) {
+    void* copy = thread_carve(t, data_len, 16);
+    if (!copy) {
+      md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);
+      return EINVAL;
+    }
+    memcpy(copy, data, data_len);
+    *arg = copy;
+  }
+  return 0;
+}
+
+}  // namespace
+
+KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err) {
+  Kernel* k = kern();
+  if (!k) {
+    *err = ENXIO;
+    return nullptr;
+  }
+  if ((*err = validate(a, func, k)) != 0) return nullptr;
+  KThread* t = alloc_descriptor(a, k, err);
+  if (!t) return nullptr;
+  *err = attach_stack(t, k, a->stack_top, a->stack_len, a->stack_size, a->data, a->data_len, &arg);
+  if (*err) {
+    thread_discard(t);
+    return nullptr;
+  }
+  t->entry_ = func;
+  t->arg_ = arg;
+  return t;
+}
+
+int thread_reserve(const kt_thread_attr* a, kt_tid_t* out) {
+  Kernel* k = kern();
+  if (!k) return ENXIO;
+  if (!a || a->stack_top || a->stack_len || a->stack_size || a->data || a->data_len) return EINVAL;
+  int err = validate(
+      a, [](void*) {}, k);
+  if (err) return err;
+  KThread* t = alloc_descriptor(a, k, &err);
+  if (!t) return err;
+  t->flags_ |= KT_IDLE;
+  if (out) *out = t->tid();
+  return 0;
+}
+
+int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
+  Kernel* k = kern();
+  if (!k) return ENXIO;
+  if (!l || !l->func || (l->stack_top == nullptr) != (l->stack_len == 0) ||
+      (l->stack_top && l->stack_len < KT_MIN_STACK) || (l->data_len && !l->data))
+    return EINVAL;
+  for (uintptr_t r : l->kt_reserved)
+    if (r) return EINVAL;
+  KThread* t = proctab::lookup(tid);
+  if (!t) return ESRCH;
+  {
+    // Claim it: only a reserved, never launched thread may be launched, and
+    // only once (two racing launchers: one wins, the other gets ESRCH).
+    SpinGuard g(t->lock_);
+    if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) != ThreadState::kIdle ||
+        t->entry_ != nullptr || t->exiting_)
+      return ESRCH;
+    t->exiting_ = true;  // "being launched"; cleared below
+  }
+  void* arg = l->arg;
+  const int err = attach_stack(t, k, l->stack_top, l->stack_len, 0, l->data, l->data_len, &arg);
+  {
+    SpinGuard g(t->lock_);
+    t->exiting_ = false;
+  }
+  if (err) return err;
+  t->entry_ = l->func;
+  t->arg_ = arg;
+  t->sigmask_.store(l->sigmask, std::memory_order_relaxed);
+  t->flags_ &= ~unsigned(KT_IDLE);
+  thread_launch(t);
+  return 0;
 }
 
 void* thread_carve(KThread* t, size_t size, size_t align) {
@@ -183,6 +248,7 @@ void thread_discard(KThread* t) {
 int thread_start(kt_tid_t tid) {
   KThread* t = proctab::lookup(tid);
   if (!t) return ESRCH;
+  if (t->entry_ == nullptr) return ESRCH;  // reserved: kt_thread_launch starts it
   ThreadState idle = ThreadState::kIdle;
   // Only the starter moves a thread out of kIdle, so one CAS decides.
   if (!t->state_.compare_exchange_strong(idle, ThreadState::kRunnable)) return ESRCH;

@@ -36,6 +36,9 @@ void thread_launch(KThread* t);
 void thread_discard(KThread* t);
 
 int thread_start(kt_tid_t tid);
+// The two-step life cycle: see kt_thread_reserve / kt_thread_launch.
+int thread_reserve(const kt_thread_attr* attr, kt_tid_t* out);
+int thread_launch_reserved(kt_tid_t tid, const kt_launch* l);
 [[noreturn]] void thread_exit(int code);
 int thread_join(kt_tid_t tid, int* code);
 int thread_detach(kt_tid_t tid);

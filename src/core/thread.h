@@ -111,6 +111,15 @@ struct KThread {
   std::atomic<uint64_t> sigpending_{0};  // [a]
   std::atomic<uint64_t> sigmask_{0};     // [a] written by the thread itself
 
+  // Plan 9 waiting: the qlock FIFO and the rendezvous table link through
+  // their waiters; both are guarded by the lock of the queue they are on.
+  KThread* ql_next_ = nullptr;
+  bool ql_handed_ = false;   // woken by a hand-off, not by an interrupt
+  uintptr_t rv_tag_ = 0;
+  uintptr_t rv_val_ = 0;
+  KThread* rv_next_ = nullptr;
+  bool rv_done_ = false;     // a partner took our value and left its own
+
   // FPU sections (NetBSD): how many are open.
   int fpu_depth_ = 0;  // [h]
 

@@ -97,6 +97,28 @@ int kt_thread_create(const struct kt_thread_attr* attr, void (*func)(void*), voi
 int kt_thread_start(kt_tid_t t);
 
 /*
+ * The two-step life cycle (AIX thread_create + kthread_start).
+ * kt_thread_reserve() makes an idle thread that has a pid, a name, a
+ * priority and a binding, but no entry and no stack yet; attr's func-less
+ * fields are used (stack and data fields must be zero). kt_thread_launch()
+ * gives it all of those and makes it runnable. Errors as kt_thread_create;
+ * kt_thread_launch returns ESRCH unless t is a reserved thread not yet
+ * launched, and creates nothing else on error (t stays reserved).
+ */
+struct kt_launch {
+  void (*func)(void*);
+  void* arg;
+  void* stack_top;  /* a caller's stack (highest address), or NULL... */
+  size_t stack_len; /* ...and its size */
+  const void* data; /* copied to the top of the stack; the copy replaces arg */
+  size_t data_len;
+  uint64_t sigmask; /* signals blocked when it starts (bit sig-1) */
+  uintptr_t kt_reserved[4];
+};
+int kt_thread_reserve(const struct kt_thread_attr* attr, kt_tid_t* out);
+int kt_thread_launch(kt_tid_t t, const struct kt_launch* l);
+
+/*
  * kt_thread_exit() ends the calling kernel thread with an exit status; a
  * KT_JOINABLE thread first waits for its joiner. C++ destructors on the
  * exiting stack run (the stack is unwound, as by pthread_exit). Never
