@@ -164,6 +164,7 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
   }
   t->entry_ = func;
   t->arg_ = arg;
+  if (a->init) a->init(t->face_, t->tid(), a->init_arg);
   return t;
 }
 
@@ -177,6 +178,7 @@ int thread_reserve(const kt_thread_attr* a, kt_tid_t* out) {
   KThread* t = alloc_descriptor(a, k, &err);
   if (!t) return err;
   t->flags_ |= KT_IDLE;
+  if (a->init) a->init(t->face_, t->tid(), a->init_arg);
   if (out) *out = t->tid();
   return 0;
 }

@@ -44,7 +44,7 @@ const char* to_string(ThreadState s);
 
 inline constexpr uint32_t kThreadMagic = 0x6b746872;  // "kthr"
 inline constexpr uint32_t kFreeMagic = 0x66726565;    // "free"
-inline constexpr size_t kFaceAreaSize = 256;
+inline constexpr size_t kFaceAreaSize = 256;  // KT_FACE_AREA
 
 struct KThread {
   uint32_t magic_ = kFreeMagic;  // [a-ish] checked on every handle lookup

@@ -77,7 +77,14 @@ struct kt_thread_attr {
    * NULL, or returning from it, exits the thread with status 0.
    */
   void (*on_return)(void);
-  uintptr_t kt_reserved[8];
+  /*
+   * Called by the creator after the thread exists and before it can run,
+   * with the thread's face area (kt/c/face.h) and handle: a face fills in its
+   * view of the thread there and publishes it.
+   */
+  void (*init)(void* face_area, uint64_t t, void* init_arg);
+  void* init_arg;
+  uintptr_t kt_reserved[6];
 };
 
 #define KT_MAXCOMLEN 31

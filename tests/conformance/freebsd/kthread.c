@@ -1,0 +1,331 @@
+/*
+ * FreeBSD kthread(9), 5.x-7.x (seed 000): kthread_create, kthread_exit,
+ * kthread_suspend, kthread_resume, kthread_suspend_check, kproc_start,
+ * kproc_shutdown. Each case names the sentence of the page (or of
+ * semantics.md for what the page leaves out) that it checks.
+ */
+#include <sys/kernel.h>
+#include <sys/kthread.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
+
+#include <kt/c/control.h>
+#include <kt/c/thread.h>
+#include <sched.h>
+#include <string.h>
+
+#include "ktc.h"
+
+static volatile int ran;
+static void* ran_arg;
+static struct proc* seen_self;
+
+static void record(void* arg) {
+  ran_arg = arg;
+  seen_self = curproc;
+  ran = 1;
+  kthread_exit(0);
+}
+
+static int has_run(void* p) {
+  (void)p;
+  return ran;
+}
+
+static void creates_and_runs(void) {
+  struct proc* p = NULL;
+  int x;
+  ran = 0;
+  KTC_CHECK_EQ(kthread_create(record, &x, &p, 0, 0, "worker%d", 7), 0);
+  KTC_CHECK(p != NULL);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+  KTC_CHECK(ran_arg == &x);
+  KTC_CHECK(seen_self == p);
+  KTC_CHECK(strcmp(p->p_comm, "worker7") == 0);
+  KTC_CHECK(p->p_pid > 0);
+  KTC_CHECK(p->p_flag & P_KTHREAD);
+}
+
+/* "The newpp pointer ... updated to point to the newly created process"
+ * before the thread runs: the thread can use the global from its first
+ * instruction (kproc_start/bufdaemon rely on it). */
+static struct proc* global_p;
+static struct proc* global_seen;
+static void reads_global(void* arg) {
+  (void)arg;
+  global_seen = global_p;
+  ran = 1;
+  kthread_exit(0);
+}
+static void publishes_before_running(void) {
+  for (int i = 0; i < 200; i++) {
+    ran = 0;
+    global_p = NULL;
+    KTC_CHECK_EQ(kthread_create(reads_global, NULL, &global_p, 0, 0, "pub"), 0);
+    KTC_CHECK(ktc_wait(has_run, NULL));
+    KTC_CHECK(global_seen == global_p && global_p != NULL);
+  }
+}
+
+static void name_is_formatted_and_truncated(void) {
+  struct proc* p = NULL;
+  ran = 0;
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "%s-%d-%s", "averyveryverylong", 42,
+                              "name"),
+               0);
+  KTC_CHECK_EQ(strlen(p->p_comm), MAXCOMLEN);
+  KTC_CHECK(strncmp(p->p_comm, "averyveryverylong-4", MAXCOMLEN) == 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
+static void null_newpp_is_ignored(void) {
+  ran = 0;
+  KTC_CHECK_EQ(kthread_create(record, NULL, NULL, 0, 0, "nonewpp"), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
+static void rfcfdg_is_einval(void) {
+  struct proc* p = NULL;
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, RFCFDG, 0, "cfdg"), EINVAL);
+  KTC_CHECK(p == NULL);
+}
+
+static void bad_input_is_einval(void) {
+  struct proc* p = NULL;
+  KTC_CHECK_EQ(kthread_create(NULL, NULL, &p, 0, 0, "nofunc"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, NULL), EINVAL);
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 1 << 20, 0, "badflag"), EINVAL);
+  KTC_CHECK(p == NULL);
+}
+
+static void known_flags_are_accepted(void) {
+  ran = 0;
+  KTC_CHECK_EQ(kthread_create(record, NULL, NULL, RFNAMEG | RFENVG | RFNOTEG | RFHIGHPID |
+                                                      RFTHREAD | RFSIGSHARE | RFNOWAIT | RFMEM,
+                              0, "flags"),
+               0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
+static void spin_until_released(void* arg) {
+  while (!*(volatile int*)arg) tsleep(arg, 0, "hold", 1);
+  kthread_exit(0);
+}
+
+/* "The system-imposed limit on the total number of processes ... would be
+ * exceeded": EAGAIN, and nothing is created. */
+static void maxproc_is_eagain(void) {
+  static int release;
+  struct proc* p = NULL;
+  ktc_reboot(2, 4);
+  kthread_eagain_delay_ms = 0;
+  release = 0;
+  for (int i = 0; i < 4; i++)
+    KTC_CHECK_EQ(kthread_create(spin_until_released, &release, NULL, 0, 0, "fill%d", i), 0);
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "extra"), EAGAIN);
+  KTC_CHECK(p == NULL);
+  KTC_CHECK(strstr(ktc_console(), "maxproc limit exceeded") != NULL);
+  release = 1;
+  wakeup(&release);
+  kthread_eagain_delay_ms = 500;
+}
+
+static void rfstopped_waits_for_kthread_run(void) {
+  struct proc* p = NULL;
+  ran = 0;
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, RFSTOPPED, 0, "stopped"), 0);
+  for (int i = 0; i < 1000; i++) sched_yield();
+  KTC_CHECK_EQ(ran, 0);
+  KTC_CHECK_EQ(kthread_run(p), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
+static void pages_are_bounded(void) {
+  struct proc *p0 = NULL, *p1 = NULL, *p8 = NULL, *pbig = NULL;
+  ran = 0;
+  kthread_create(record, NULL, &p0, RFSTOPPED, 0, "p0");
+  kthread_create(record, NULL, &p1, RFSTOPPED, 1, "p1");
+  kthread_create(record, NULL, &p8, RFSTOPPED, 8, "p8");
+  kthread_create(record, NULL, &pbig, RFSTOPPED, 1000, "pbig");
+  KTC_CHECK_EQ(p0->p_kstack_pages, KSTACK_PAGES);
+  KTC_CHECK_EQ(p1->p_kstack_pages, KSTACK_PAGES);
+  KTC_CHECK_EQ(p8->p_kstack_pages, 8);
+  KTC_CHECK_EQ(pbig->p_kstack_pages, KSTACK_MAX_PAGES);
+  kthread_run(p0), kthread_run(p1), kthread_run(p8), kthread_run(pbig);
+}
+
+static void returns(void* arg) { (void)arg; }
+static int said_premature(void* p) {
+  (void)p;
+  return strstr(ktc_console(), "exited prematurely") != NULL;
+}
+static void returning_func_is_tolerated(void) {
+  KTC_CHECK_EQ(kthread_create(returns, NULL, NULL, 0, 0, "quitter"), 0);
+  KTC_CHECK(ktc_wait(said_premature, NULL));
+  KTC_CHECK(strstr(ktc_console(), "Kernel thread \"quitter\" (pid ") != NULL);
+}
+
+/* "While exiting, the function exit1(9) will initiate a call to wakeup(9)
+ * on the thread handle." */
+static struct proc* exiter;
+static int go_exit;
+static volatile int waiter_rc = -1;
+static void exits_when_told(void* arg) {
+  (void)arg;
+  while (!go_exit) tsleep(&go_exit, 0, "go", 0);
+  kthread_exit(0);
+}
+static void sleeps_on_handle(void* arg) {
+  (void)arg;
+  /* 10 s only bounds a broken run: the exit's wakeup ends the sleep. */
+  waiter_rc = tsleep(exiter, 0, "wait", 10 * hz);
+  kthread_exit(0);
+}
+static int is_sleeping(void* p) {
+  return kt_thread_state(((struct proc*)p)->p_kt) == KT_SLEEPING;
+}
+static int waiter_done(void* p) {
+  (void)p;
+  return waiter_rc != -1;
+}
+static void exit_wakes_the_handle(void) {
+  struct proc* waiter = NULL;
+  go_exit = 0;
+  waiter_rc = -1;
+  KTC_CHECK_EQ(kthread_create(exits_when_told, NULL, &exiter, 0, 0, "exiter"), 0);
+  KTC_CHECK_EQ(kthread_create(sleeps_on_handle, NULL, &waiter, 0, 0, "waiter"), 0);
+  KTC_CHECK(ktc_wait(is_sleeping, waiter));
+  go_exit = 1;
+  wakeup(&go_exit);
+  KTC_CHECK(ktc_wait(waiter_done, NULL));
+  KTC_CHECK_EQ(waiter_rc, 0); /* woken, not timed out */
+}
+
+static void exit_from_host_panics(void) { kthread_exit(0); }
+
+/* suspension */
+static long loops; /* read racily by the host: a progress counter */
+static long loops_read(void) { return __atomic_load_n(&loops, __ATOMIC_RELAXED); }
+static volatile int stop_worker;
+static void checker(void* arg) {
+  (void)arg;
+  while (!stop_worker) {
+    __atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED);
+    kthread_suspend_check(curproc);
+    tsleep(&loops, 0, "tick", 1);
+  }
+  kthread_exit(0);
+}
+
+struct suspend_ctx {
+  struct proc* p;
+  int rc;
+};
+static void do_suspend(void* arg) {
+  struct suspend_ctx* c = (struct suspend_ctx*)arg;
+  c->rc = kthread_suspend(c->p, 5 * hz);
+}
+static void suspend_acknowledged_and_resumed(void) {
+  struct suspend_ctx c = {NULL, -1};
+  stop_worker = 0;
+  KTC_CHECK_EQ(kthread_create(checker, NULL, &c.p, 0, 0, "checker"), 0);
+  ktc_in_kthread(do_suspend, &c);
+  KTC_CHECK_EQ(c.rc, 0);
+  KTC_CHECK_EQ(kt_thread_state(c.p->p_kt), KT_SUSPENDED);
+  long frozen = loops_read();
+  for (int i = 0; i < 1000; i++) sched_yield();
+  KTC_CHECK_EQ(loops_read(), frozen);
+  KTC_CHECK_EQ(kthread_resume(c.p), 0);
+  stop_worker = 1;
+}
+
+static void never_checks(void* arg) {
+  while (!*(volatile int*)arg) tsleep(arg, 0, "idle", 1);
+  kthread_exit(0);
+}
+static void do_suspend_short(void* arg) {
+  struct suspend_ctx* c = (struct suspend_ctx*)arg;
+  c->rc = kthread_suspend(c->p, hz / 50);
+}
+static void suspend_times_out_with_ewouldblock(void) {
+  static int stop;
+  struct suspend_ctx c = {NULL, -1};
+  stop = 0;
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &c.p, 0, 0, "deaf"), 0);
+  ktc_in_kthread(do_suspend_short, &c);
+  KTC_CHECK_EQ(c.rc, EWOULDBLOCK);
+  KTC_CHECK(kt_suspend_pending(c.p->p_kt)); /* the request stays pending */
+  KTC_CHECK_EQ(kthread_resume(c.p), 0);
+  stop = 1;
+}
+
+static void resume_not_suspended_is_zero(void) {
+  static int stop;
+  struct proc* p = NULL;
+  stop = 0;
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &p, 0, 0, "free"), 0);
+  KTC_CHECK_EQ(kthread_resume(p), 0);
+  stop = 1;
+}
+
+static void not_a_kthread_is_einval(void) {
+  struct proc fake;
+  memset(&fake, 0, sizeof fake);
+  KTC_CHECK_EQ(kthread_suspend(&fake, 1), EINVAL);
+  KTC_CHECK_EQ(kthread_resume(&fake), EINVAL);
+  KTC_CHECK_EQ(kthread_suspend(NULL, 1), EINVAL);
+}
+
+static void self_suspend(void* arg) {
+  int* rc = (int*)arg;
+  rc[0] = kthread_suspend(curproc, 0);
+  rc[1] = kthread_suspend(curproc, 2);
+  kthread_resume(curproc);
+}
+static void self_suspend_forever_is_edeadlk(void) {
+  int rc[2] = {-1, -1};
+  ktc_in_kthread(self_suspend, rc);
+  KTC_CHECK_EQ(rc[0], EDEADLK);
+  KTC_CHECK_EQ(rc[1], EWOULDBLOCK);
+}
+
+static void rfppwait_child(void* arg) {
+  *(volatile int*)arg = 1;
+  kthread_exit(0);
+}
+static void rfppwait_waits_for_the_child(void) {
+  volatile int child_done = 0;
+  KTC_CHECK_EQ(kthread_create(rfppwait_child, (void*)&child_done, NULL, RFPPWAIT, 0, "child"), 0);
+  KTC_CHECK_EQ(child_done, 1);
+}
+
+static void kproc_start_null_panics(void) { kproc_start(NULL); }
+
+static const struct ktc_case cases[] = {
+    {"kthread_create runs func(arg), returns 0 and sets *newpp and p_comm", creates_and_runs},
+    {"*newpp is published before the new thread first runs", publishes_before_running},
+    {"the name is built with printf(9) and truncated to MAXCOMLEN", name_is_formatted_and_truncated},
+    {"a NULL newpp is ignored", null_newpp_is_ignored},
+    {"EINVAL: the RFCFDG flag was specified", rfcfdg_is_einval},
+    {"EINVAL: NULL func, NULL fmt, or a flag rfork(2) does not define", bad_input_is_einval},
+    {"the other rfork(2) flags are accepted", known_flags_are_accepted},
+    {"EAGAIN: the limit on the number of processes would be exceeded", maxproc_is_eagain},
+    {"RFSTOPPED: created, runs only once started (kthread_run)", rfstopped_waits_for_kthread_run},
+    {"pages: 0 or 1 is the default KSTACK_PAGES, more than 32 is 32", pages_are_bounded},
+    {"a returning func is reported as exited prematurely", returning_func_is_tolerated},
+    {"kthread_exit wakes sleepers on the thread handle", exit_wakes_the_handle},
+    {"kthread_exit outside a kernel thread panics", exit_from_host_panics,
+     "called from a host thread"},
+    {"kthread_suspend waits for the acknowledgement; kthread_resume continues",
+     suspend_acknowledged_and_resumed},
+    {"kthread_suspend times out with EWOULDBLOCK, request left pending",
+     suspend_times_out_with_ewouldblock},
+    {"kthread_resume of a thread not suspended returns 0", resume_not_suspended_is_zero},
+    {"EINVAL: the p argument does not reference a kernel thread", not_a_kthread_is_einval},
+    {"self-suspension with timo 0 is EDEADLK, with a timeout EWOULDBLOCK",
+     self_suspend_forever_is_edeadlk},
+    {"RFPPWAIT: the creator waits until the new thread exits", rfppwait_waits_for_the_child},
+    {"kproc_start(NULL) panics", kproc_start_null_panics, "kproc_start: NULL"},
+};
+
+KTC_MAIN("FreeBSD kthread(9)", cases)
