@@ -262,7 +262,10 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   k->console = c.console ? c.console : stderr;
   k->boot_ns = now_ns();
   k->vcpus = new Vcpu[k->ncpu];
-  for (unsigned i = 0; i < k->ncpu; i++) k->vcpus[i].id = i;
+  for (unsigned i = 0; i < k->ncpu; i++) {
+    k->vcpus[i].id = i;
+    k->vcpus[i].kernel = k;
+  }
 
   proctab::set_maxproc(k->maxproc);
   md::stacks_init(k->stack_size);

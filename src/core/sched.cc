@@ -39,7 +39,7 @@ KThread* pop_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
 
 KThread* pick_next(Vcpu* v) {
   if (v->nrun_.load(std::memory_order_relaxed) == 0) return nullptr;
-  if (KT_UNLIKELY(kern()->stopping.load(std::memory_order_relaxed))) return nullptr;
+  if (KT_UNLIKELY(v->kernel->stopping.load(std::memory_order_relaxed))) return nullptr;
   SpinGuard g(v->runq_lock_);
   return pop_locked(v);
 }
@@ -201,11 +201,11 @@ void Vcpu::kick() {
 }
 
 void setrunnable(KThread* t) {
-  Kernel* k = kern();
   Vcpu* v = t->bound_;
   if (!v) v = t->vcpu_.load(std::memory_order_relaxed);
   if (!v) v = curvcpu();
   if (!v) v = pick_vcpu_for_new();
+  Kernel* k = v->kernel;
   if (t->sched_ == KT_SCHED_TS) ts_update(t);
   t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
   const bool free = t->bound_ == nullptr;

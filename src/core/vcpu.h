@@ -70,7 +70,8 @@ inline Vcpu* curvcpu() {
 }
 
 struct alignas(64) Vcpu {
-  unsigned id = 0;  // [I]
+  unsigned id = 0;           // [I]
+  Kernel* kernel = nullptr;  // [I] (kern() costs a TLS read; hot paths use this)
 
   // Run queues: the leaf lock. Bound threads are kept apart so that idle
   // vCPUs can steal from rq_free_ without walking past them.
@@ -101,5 +102,9 @@ struct alignas(64) Vcpu {
   void run_loop(HostThread* h);
   void kick();  // wake if idle
 };
+
+// run_timers() ends the sleeps of this vCPU whose deadline has passed. Call
+// with no spin lock held.
+void run_timers(Vcpu* v);
 
 }  // namespace kt

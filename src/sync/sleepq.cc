@@ -158,6 +158,10 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
     sched_block_release(c.lock);
     if (deadline) timer_cancel(t);
     r = s->result;
+    // A vCPU whose threads only hand the CPU to each other never returns to
+    // its loop: each resumed sleeper looks at the timeouts on its way out.
+    Vcpu* v = curvcpu();
+    if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
   }
   if (t) {
     if (r == EINTR) t->intr_pending_.store(0, std::memory_order_relaxed);
