@@ -111,7 +111,7 @@ void report_left(Kernel* k) {
   proctab::for_each([&](KThread* t) {
     if (t->kernel_ != k) return;
     const ThreadState s = t->state_.load(std::memory_order_acquire);
-    const char* w = t->wmesg_;
+    const char* w = t->wmesg_.load(std::memory_order_relaxed);
     fprintf(k->console, "kt_shutdown: left pid %d '%s' %s%s%s\n", t->pid_, t->name_,
             to_string(s), s == ThreadState::kSleeping && w ? " on " : "",
             s == ThreadState::kSleeping && w ? w : "");

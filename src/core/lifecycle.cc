@@ -36,6 +36,8 @@ int validate(const kt_thread_attr* a, void (*func)(void*), Kernel* k) {
   return 0;
 }
 
+[[noreturn]] void exit_final(KThread* t);
+
 void trampoline(md::Transfer tr) {
   finish_switch(tr);
   KThread* t = curthread();
@@ -44,7 +46,11 @@ void trampoline(md::Transfer tr) {
   if (!t->mpsafe()) biglock_acquire(t);
   t->entry_(t->arg_);
   if (t->on_return_) t->on_return_();
-  thread_exit(0);
+  // Returned: nothing is left on the stack to unwind, so skip the unwinder.
+  t->lock_.lock();
+  t->exit_code_ = 0;
+  t->lock_.unlock();
+  exit_final(t);
 }
 
 // exit_final() is the part of exit after the unwinding: wait for the
@@ -76,9 +82,9 @@ void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {}
 
 // alloc_descriptor() builds an idle thread with everything but a stack and
 // an entry: the first half of thread_alloc, and all of kt_thread_reserve.
-KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err) {
+KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err, bool exempt = false) {
   Vcpu* v = curvcpu();
-  KThread* t = proctab::alloc(v ? &v->threads_ : nullptr, err);
+  KThread* t = proctab::alloc(v ? &v->threads_ : nullptr, err, exempt);
   if (!t) return nullptr;
   t->kernel_ = k;
   t->stack_ = md::Stack{};
@@ -97,7 +103,7 @@ KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err) {
   t->on_return_ = a->on_return;
   t->slp_.thread = t;
   t->intr_pending_.store(0, std::memory_order_relaxed);
-  t->wmesg_ = nullptr;
+  t->wmesg_.store(nullptr, std::memory_order_relaxed);
   t->biglock_depth_ = 0;
   t->fpu_depth_ = 0;
   t->susp_req_.store(false, std::memory_order_relaxed);
@@ -148,14 +154,15 @@ int attach_stack(KThread* t, Kernel* k, void* top, size_t len, size_t size, cons
 
 }  // namespace
 
-KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err) {
+KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err,
+                      bool exempt) {
   Kernel* k = kern();
   if (!k) {
     *err = ENXIO;
     return nullptr;
   }
   if ((*err = validate(a, func, k)) != 0) return nullptr;
-  KThread* t = alloc_descriptor(a, k, err);
+  KThread* t = alloc_descriptor(a, k, err, exempt);
   if (!t) return nullptr;
   *err = attach_stack(t, k, a->stack_top, a->stack_len, a->stack_size, a->data, a->data_len, &arg);
   if (*err) {

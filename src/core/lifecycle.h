@@ -19,7 +19,8 @@ namespace kt {
 // thread_alloc() validates attr and builds an idle thread: descriptor, pid,
 // name, stack (with attr->data copied to its top). Nothing is visible to the
 // scheduler yet. nullptr and *err on failure, having created nothing.
-KThread* thread_alloc(const kt_thread_attr* attr, void (*func)(void*), void* arg, int* err);
+KThread* thread_alloc(const kt_thread_attr* attr, void (*func)(void*), void* arg, int* err,
+                      bool exempt = false);
 
 // thread_carve() reserves bytes at the top of an unlaunched thread's stack
 // (for the native API's callable); nullptr if the stack is too small.

@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "base/spinlock.h"
 #include "core/thread.h"
+#include "sync/note.h"
 
 namespace kt {
 namespace {
@@ -87,12 +88,13 @@ KThread* proctab::from_address(const void* p) {
   return nullptr;
 }
 
-KThread* proctab::alloc(ThreadCache* cache, int* err) {
+KThread* proctab::alloc(ThreadCache* cache, int* err, bool exempt) {
   Table& tb = table();
   // maxproc is one counter: exact, and an uncontended add when threads are
   // created on one vCPU at a time.
   if (tb.nprocs.fetch_add(1, std::memory_order_relaxed) >=
-      tb.maxproc.load(std::memory_order_relaxed)) {
+          tb.maxproc.load(std::memory_order_relaxed) &&
+      !exempt) {
     tb.nprocs.fetch_sub(1, std::memory_order_relaxed);
     *err = EAGAIN;
     return nullptr;
@@ -131,6 +133,10 @@ void proctab::free(KThread* t, ThreadCache* cache) {
     SpinGuard g(t->lock_);
     t->gen_.fetch_add(1, std::memory_order_release);
     t->magic_ = kFreeMagic;
+    // The slabs are not heap memory: a leak checker cannot see what they
+    // point to, so nothing allocated outlives the descriptor's use.
+    delete t->notes_;
+    t->notes_ = nullptr;
     t->state_.store(ThreadState::kFree, std::memory_order_release);
   }
   table().nprocs.fetch_sub(1, std::memory_order_relaxed);

@@ -1,6 +1,7 @@
 // The ps listing.
 #include <cstdio>
 
+#include "base/racy.h"
 #include "core/kernel.h"
 #include "core/ps.h"
 #include "md/stack.h"
@@ -9,13 +10,14 @@ namespace kt {
 
 std::vector<ProcInfo> ps_snapshot() {
   std::vector<ProcInfo> out;
+  KT_RACY_READS_BEGIN();
   proctab::for_each([&](KThread* t) {
     ProcInfo p;
     p.tid = t->tid();
     p.pid = t->pid_;
     memcpy(p.name, t->name_, sizeof p.name);
     p.state = t->state_.load(std::memory_order_acquire);
-    const char* w = t->wmesg_;
+    const char* w = t->wmesg_.load(std::memory_order_relaxed);
     if (w && (p.state == ThreadState::kSleeping || p.state == ThreadState::kSuspended))
       snprintf(p.wmesg, sizeof p.wmesg, "%s", w);
     p.pri = t->pri_;
@@ -28,6 +30,7 @@ std::vector<ProcInfo> ps_snapshot() {
     p.stack_touched = p.state == ThreadState::kZombie ? 0 : md::stack_touched(t->stack_);
     out.push_back(p);
   });
+  KT_RACY_READS_END();
   return out;
 }
 

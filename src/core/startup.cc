@@ -49,8 +49,12 @@ void run_in_kthread(const char* name, void (*fn)(void*), void* arg) {
   a.cpu = -1;
   a.flags = KT_MPSAFE | KT_JOINABLE;
   int err;
-  KThread* t = thread_alloc(&a, fn, arg, &err);
-  if (!t) panic("%s: cannot create its kernel thread: error %d", name, err);
+  KThread* t = thread_alloc(&a, fn, arg, &err, /*exempt=*/true);
+  if (!t) {
+    // Out of memory for even one stack: say so, and go on without them.
+    console_printf("%s: cannot create its kernel thread (error %d); skipped\n", name, err);
+    return;
+  }
   const kt_tid_t tid = t->tid();
   thread_launch(t);
   thread_join(tid, nullptr);

@@ -75,7 +75,7 @@ struct KThread {
 
   // Sleeping.
   Sleeper slp_;
-  const char* wmesg_ = nullptr;  // [c] what ps shows while asleep (copied from slp_)
+  std::atomic<const char*> wmesg_{nullptr};  // [a] what ps shows while asleep
   std::atomic<uint32_t> intr_pending_{0};  // [a] interrupts not yet consumed
 
   // The timeout of the current sleep.
@@ -159,7 +159,9 @@ KThread* from_address(const void* p);
 
 // alloc() takes a descriptor (from cache, which may be null, else the pool)
 // and a pid, counting it against maxproc: nullptr and *err = EAGAIN/ENOMEM.
-KThread* alloc(ThreadCache* cache, int* err);
+// A kernel's own threads (start-up, shutdown) are exempt from maxproc, as
+// root is from FreeBSD's last slots: taking a kernel down must never fail.
+KThread* alloc(ThreadCache* cache, int* err, bool exempt = false);
 // free() retires the descriptor: its handle goes stale at once.
 void free(KThread* t, ThreadCache* cache);
 

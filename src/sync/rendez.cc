@@ -88,12 +88,14 @@ int qlock_take(kt_qlock* q, QlockMode mode) {
   KThread* t = kthread_or_panic(mode == QlockMode::kInterruptible ? "eqlock" : "qlock");
   {
     ByteLock g(&q->lock);
-    if (!q->locked) {  // free: take it, even with a note pending
-      q->locked = 1;
-      q->owner = t->tid();
+    // locked and owner change under the byte lock but are read without it
+    // (kt_qlock_held), hence the atomic accesses.
+    if (!__atomic_load_n(&q->locked, __ATOMIC_RELAXED)) {  // free: take it, even with a note pending
+      __atomic_store_n(&q->locked, 1, __ATOMIC_RELAXED);
+      __atomic_store_n(&q->owner, t->tid(), __ATOMIC_RELAXED);
       return 0;
     }
-    if (q->owner == t->tid()) panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
+    if (__atomic_load_n(&q->owner, __ATOMIC_RELAXED) == t->tid()) panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
     if (mode == QlockMode::kTry) return EBUSY;
     if (mode == QlockMode::kInterruptible && take_interrupt(t)) return EINTR;
     t->ql_next_ = nullptr;
@@ -143,18 +145,19 @@ extern "C" void kt_qlock_exit(struct kt_qlock* q) {
   KThread* next;
   {
     ByteLock g(&q->lock);
-    if (!q->locked || q->owner != t->tid())
+    if (!__atomic_load_n(&q->locked, __ATOMIC_RELAXED) ||
+        __atomic_load_n(&q->owner, __ATOMIC_RELAXED) != t->tid())
       panic("qunlock: pid %d '%s' does not hold the lock", t->pid_, t->name_);
     next = static_cast<KThread*>(q->head);
     if (!next) {
-      q->locked = 0;
-      q->owner = 0;
+      __atomic_store_n(&q->locked, 0, __ATOMIC_RELAXED);
+      __atomic_store_n(&q->owner, 0, __ATOMIC_RELAXED);
       return;
     }
     // Hand the lock straight to the oldest waiter.
     q->head = next->ql_next_;
     if (!q->head) q->tail = nullptr;
-    q->owner = next->tid();
+    __atomic_store_n(&q->owner, next->tid(), __ATOMIC_RELAXED);
     next->ql_handed_ = true;
     // Woken under the lock: the waiter re-checks ql_handed_ under it too.
     wakeup_n(&next->ql_next_, 1);

@@ -151,7 +151,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
     // 4. Block. The chain lock is released by the next context once our
     // registers are saved, so no waker can make us runnable before that.
     s->blocked = true;
-    t->wmesg_ = s->wmesg;
+    t->wmesg_.store(s->wmesg, std::memory_order_relaxed);
     t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
     if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
     if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
@@ -165,7 +165,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
   }
   if (t) {
     if (r == EINTR) t->intr_pending_.store(0, std::memory_order_relaxed);
-    t->wmesg_ = nullptr;
+    t->wmesg_.store(nullptr, std::memory_order_relaxed);
     biglock_reacquire(t, biglock);
   }
   return r;

@@ -136,7 +136,7 @@ TEST_P(Rendez, EqlockWaiterIsInterruptedWithoutTheLock) {
     while (!release) kt_thread_yield();
     kt_qlock_exit(&q);
   });
-  ASSERT_TRUE(wait_until([&] { return kt_qlock_held(&q) || q.locked; }));
+  ASSERT_TRUE(wait_until([&] { return __atomic_load_n(&q.locked, __ATOMIC_ACQUIRE) != 0; }));
   Thread waiter([&] {
     rc = kt_eqlock_enter(&q);
     held_after = kt_qlock_held(&q);
@@ -149,7 +149,7 @@ TEST_P(Rendez, EqlockWaiterIsInterruptedWithoutTheLock) {
   EXPECT_EQ(held_after, 0);
   release = true;
   holder.join();
-  EXPECT_EQ(q.locked, 0u);
+  EXPECT_EQ(__atomic_load_n(&q.locked, __ATOMIC_ACQUIRE), 0u);
 }
 
 TEST_P(Rendez, PlainQlockIgnoresInterrupts) {
@@ -161,7 +161,7 @@ TEST_P(Rendez, PlainQlockIgnoresInterrupts) {
     while (!release) kt_thread_yield();
     kt_qlock_exit(&q);
   });
-  ASSERT_TRUE(wait_until([&] { return q.locked != 0; }));
+  ASSERT_TRUE(wait_until([&] { return __atomic_load_n(&q.locked, __ATOMIC_ACQUIRE) != 0; }));
   Thread waiter([&] {
     kt_qlock_enter(&q);
     kt_qlock_exit(&q);

@@ -27,7 +27,7 @@
 #define RFLINUXTHPN (1 << 16)
 #define RFSTOPPED (1 << 17)
 #define RFHIGHPID (1 << 18)
-#define RFPPWAIT (1 << 31)
+#define RFPPWAIT ((int)(1u << 31)) /* FreeBSD writes 1<<31, which overflows an int */
 #define RFKERNELONLY RFSTOPPED
 
 /* A kernel process started from SYSINIT by kproc_start. */

@@ -16,26 +16,30 @@
 
 #include "ktc.h"
 
-static volatile int ran;
+/* Flags shared between kernel threads and the host thread. */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+static int ran; /* set by kernel threads, polled by the host */
 static void* ran_arg;
 static struct proc* seen_self;
 
 static void record(void* arg) {
   ran_arg = arg;
   seen_self = curproc;
-  ran = 1;
+  __atomic_store_n(&ran, 1, __ATOMIC_RELEASE);
   kthread_exit(0);
 }
 
 static int has_run(void* p) {
   (void)p;
-  return ran;
+  return __atomic_load_n(&ran, __ATOMIC_ACQUIRE);
 }
 
 static void creates_and_runs(void) {
   struct proc* p = NULL;
   int x;
-  ran = 0;
+  __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
   KTC_CHECK_EQ(kthread_create(record, &x, &p, 0, 0, "worker%d", 7), 0);
   KTC_CHECK(p != NULL);
   KTC_CHECK(ktc_wait(has_run, NULL));
@@ -54,12 +58,12 @@ static struct proc* global_seen;
 static void reads_global(void* arg) {
   (void)arg;
   global_seen = global_p;
-  ran = 1;
+  __atomic_store_n(&ran, 1, __ATOMIC_RELEASE);
   kthread_exit(0);
 }
 static void publishes_before_running(void) {
   for (int i = 0; i < 200; i++) {
-    ran = 0;
+    __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
     global_p = NULL;
     KTC_CHECK_EQ(kthread_create(reads_global, NULL, &global_p, 0, 0, "pub"), 0);
     KTC_CHECK(ktc_wait(has_run, NULL));
@@ -69,7 +73,7 @@ static void publishes_before_running(void) {
 
 static void name_is_formatted_and_truncated(void) {
   struct proc* p = NULL;
-  ran = 0;
+  __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
   KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "%s-%d-%s", "averyveryverylong", 42,
                               "name"),
                0);
@@ -79,7 +83,7 @@ static void name_is_formatted_and_truncated(void) {
 }
 
 static void null_newpp_is_ignored(void) {
-  ran = 0;
+  __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
   KTC_CHECK_EQ(kthread_create(record, NULL, NULL, 0, 0, "nonewpp"), 0);
   KTC_CHECK(ktc_wait(has_run, NULL));
 }
@@ -99,7 +103,7 @@ static void bad_input_is_einval(void) {
 }
 
 static void known_flags_are_accepted(void) {
-  ran = 0;
+  __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
   KTC_CHECK_EQ(kthread_create(record, NULL, NULL, RFNAMEG | RFENVG | RFNOTEG | RFHIGHPID |
                                                       RFTHREAD | RFSIGSHARE | RFNOWAIT | RFMEM,
                               0, "flags"),
@@ -108,7 +112,7 @@ static void known_flags_are_accepted(void) {
 }
 
 static void spin_until_released(void* arg) {
-  while (!*(volatile int*)arg) tsleep(arg, 0, "hold", 1);
+  while (!__atomic_load_n((int*)arg, __ATOMIC_ACQUIRE)) tsleep(arg, 0, "hold", 1);
   kthread_exit(0);
 }
 
@@ -119,34 +123,39 @@ static void maxproc_is_eagain(void) {
   struct proc* p = NULL;
   ktc_reboot(2, 4);
   kthread_eagain_delay_ms = 0;
-  release = 0;
+  STORE(release, 0);
   for (int i = 0; i < 4; i++)
     KTC_CHECK_EQ(kthread_create(spin_until_released, &release, NULL, 0, 0, "fill%d", i), 0);
   KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "extra"), EAGAIN);
   KTC_CHECK(p == NULL);
   KTC_CHECK(strstr(ktc_console(), "maxproc limit exceeded") != NULL);
-  release = 1;
+  STORE(release, 1);
   wakeup(&release);
   kthread_eagain_delay_ms = 500;
 }
 
 static void rfstopped_waits_for_kthread_run(void) {
   struct proc* p = NULL;
-  ran = 0;
+  __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
   KTC_CHECK_EQ(kthread_create(record, NULL, &p, RFSTOPPED, 0, "stopped"), 0);
   for (int i = 0; i < 1000; i++) sched_yield();
-  KTC_CHECK_EQ(ran, 0);
+  KTC_CHECK_EQ(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), 0);
   KTC_CHECK_EQ(kthread_run(p), 0);
   KTC_CHECK(ktc_wait(has_run, NULL));
 }
 
+static void quiet(void* arg) {
+  (void)arg;
+  kthread_exit(0);
+}
+
 static void pages_are_bounded(void) {
   struct proc *p0 = NULL, *p1 = NULL, *p8 = NULL, *pbig = NULL;
-  ran = 0;
-  kthread_create(record, NULL, &p0, RFSTOPPED, 0, "p0");
-  kthread_create(record, NULL, &p1, RFSTOPPED, 1, "p1");
-  kthread_create(record, NULL, &p8, RFSTOPPED, 8, "p8");
-  kthread_create(record, NULL, &pbig, RFSTOPPED, 1000, "pbig");
+  __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
+  kthread_create(quiet, NULL, &p0, RFSTOPPED, 0, "p0");
+  kthread_create(quiet, NULL, &p1, RFSTOPPED, 1, "p1");
+  kthread_create(quiet, NULL, &p8, RFSTOPPED, 8, "p8");
+  kthread_create(quiet, NULL, &pbig, RFSTOPPED, 1000, "pbig");
   KTC_CHECK_EQ(p0->p_kstack_pages, KSTACK_PAGES);
   KTC_CHECK_EQ(p1->p_kstack_pages, KSTACK_PAGES);
   KTC_CHECK_EQ(p8->p_kstack_pages, 8);
@@ -169,16 +178,16 @@ static void returning_func_is_tolerated(void) {
  * on the thread handle." */
 static struct proc* exiter;
 static int go_exit;
-static volatile int waiter_rc = -1;
+static int waiter_rc = -1;
 static void exits_when_told(void* arg) {
   (void)arg;
-  while (!go_exit) tsleep(&go_exit, 0, "go", 0);
+  while (!LOAD(go_exit)) tsleep(&go_exit, 0, "go", 0);
   kthread_exit(0);
 }
 static void sleeps_on_handle(void* arg) {
   (void)arg;
   /* 10 s only bounds a broken run: the exit's wakeup ends the sleep. */
-  waiter_rc = tsleep(exiter, 0, "wait", 10 * hz);
+  STORE(waiter_rc, tsleep(exiter, 0, "wait", 10 * hz));
   kthread_exit(0);
 }
 static int is_sleeping(void* p) {
@@ -186,19 +195,19 @@ static int is_sleeping(void* p) {
 }
 static int waiter_done(void* p) {
   (void)p;
-  return waiter_rc != -1;
+  return LOAD(waiter_rc) != -1;
 }
 static void exit_wakes_the_handle(void) {
   struct proc* waiter = NULL;
-  go_exit = 0;
-  waiter_rc = -1;
+  STORE(go_exit, 0);
+  STORE(waiter_rc, -1);
   KTC_CHECK_EQ(kthread_create(exits_when_told, NULL, &exiter, 0, 0, "exiter"), 0);
   KTC_CHECK_EQ(kthread_create(sleeps_on_handle, NULL, &waiter, 0, 0, "waiter"), 0);
   KTC_CHECK(ktc_wait(is_sleeping, waiter));
-  go_exit = 1;
+  STORE(go_exit, 1);
   wakeup(&go_exit);
   KTC_CHECK(ktc_wait(waiter_done, NULL));
-  KTC_CHECK_EQ(waiter_rc, 0); /* woken, not timed out */
+  KTC_CHECK_EQ(LOAD(waiter_rc), 0); /* woken, not timed out */
 }
 
 static void exit_from_host_panics(void) { kthread_exit(0); }
@@ -206,10 +215,10 @@ static void exit_from_host_panics(void) { kthread_exit(0); }
 /* suspension */
 static long loops; /* read racily by the host: a progress counter */
 static long loops_read(void) { return __atomic_load_n(&loops, __ATOMIC_RELAXED); }
-static volatile int stop_worker;
+static int stop_worker;
 static void checker(void* arg) {
   (void)arg;
-  while (!stop_worker) {
+  while (!LOAD(stop_worker)) {
     __atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED);
     kthread_suspend_check(curproc);
     tsleep(&loops, 0, "tick", 1);
@@ -227,7 +236,7 @@ static void do_suspend(void* arg) {
 }
 static void suspend_acknowledged_and_resumed(void) {
   struct suspend_ctx c = {NULL, -1};
-  stop_worker = 0;
+  STORE(stop_worker, 0);
   KTC_CHECK_EQ(kthread_create(checker, NULL, &c.p, 0, 0, "checker"), 0);
   ktc_in_kthread(do_suspend, &c);
   KTC_CHECK_EQ(c.rc, 0);
@@ -236,11 +245,11 @@ static void suspend_acknowledged_and_resumed(void) {
   for (int i = 0; i < 1000; i++) sched_yield();
   KTC_CHECK_EQ(loops_read(), frozen);
   KTC_CHECK_EQ(kthread_resume(c.p), 0);
-  stop_worker = 1;
+  STORE(stop_worker, 1);
 }
 
 static void never_checks(void* arg) {
-  while (!*(volatile int*)arg) tsleep(arg, 0, "idle", 1);
+  while (!__atomic_load_n((int*)arg, __ATOMIC_ACQUIRE)) tsleep(arg, 0, "idle", 1);
   kthread_exit(0);
 }
 static void do_suspend_short(void* arg) {
@@ -250,22 +259,22 @@ static void do_suspend_short(void* arg) {
 static void suspend_times_out_with_ewouldblock(void) {
   static int stop;
   struct suspend_ctx c = {NULL, -1};
-  stop = 0;
+  STORE(stop, 0);
   KTC_CHECK_EQ(kthread_create(never_checks, &stop, &c.p, 0, 0, "deaf"), 0);
   ktc_in_kthread(do_suspend_short, &c);
   KTC_CHECK_EQ(c.rc, EWOULDBLOCK);
   KTC_CHECK(kt_suspend_pending(c.p->p_kt)); /* the request stays pending */
   KTC_CHECK_EQ(kthread_resume(c.p), 0);
-  stop = 1;
+  STORE(stop, 1);
 }
 
 static void resume_not_suspended_is_zero(void) {
   static int stop;
   struct proc* p = NULL;
-  stop = 0;
+  STORE(stop, 0);
   KTC_CHECK_EQ(kthread_create(never_checks, &stop, &p, 0, 0, "free"), 0);
   KTC_CHECK_EQ(kthread_resume(p), 0);
-  stop = 1;
+  STORE(stop, 1);
 }
 
 static void not_a_kthread_is_einval(void) {
@@ -290,13 +299,13 @@ static void self_suspend_forever_is_edeadlk(void) {
 }
 
 static void rfppwait_child(void* arg) {
-  *(volatile int*)arg = 1;
+  __atomic_store_n((int*)arg, 1, __ATOMIC_RELEASE);
   kthread_exit(0);
 }
 static void rfppwait_waits_for_the_child(void) {
-  volatile int child_done = 0;
-  KTC_CHECK_EQ(kthread_create(rfppwait_child, (void*)&child_done, NULL, RFPPWAIT, 0, "child"), 0);
-  KTC_CHECK_EQ(child_done, 1);
+  int child_done = 0;
+  KTC_CHECK_EQ(kthread_create(rfppwait_child, &child_done, NULL, RFPPWAIT, 0, "child"), 0);
+  KTC_CHECK_EQ(LOAD(child_done), 1);
 }
 
 static void kproc_start_null_panics(void) { kproc_start(NULL); }
