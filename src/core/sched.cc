@@ -22,6 +22,10 @@ thread_local HostThread* tls_host = nullptr;
 
 // pop_locked() takes the most urgent thread of either queue; bound threads
 // win ties, since nobody else can run them.
+void add_count(std::atomic<uint32_t>& c, int d) {
+  c.store(c.load(std::memory_order_relaxed) + uint32_t(d), std::memory_order_relaxed);
+}
+
 KThread* pop_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
   const int b = v->rq_bound_.best();
   const int f = v->rq_free_.best();
@@ -31,16 +35,41 @@ KThread* pop_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
     t = v->rq_bound_.pop();
   } else {
     t = v->rq_free_.pop();
-    v->nrun_free_.fetch_sub(1, std::memory_order_relaxed);
+    add_count(v->nrun_free_, -1);
   }
-  v->nrun_.fetch_sub(1, std::memory_order_relaxed);
+  add_count(v->nrun_, -1);
   return t;
 }
 
+int best_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
+  return std::min(v->rq_bound_.best(), v->rq_free_.best());
+}
+
+// pick_next() chooses what this vCPU runs next: next_ (no lock at all when
+// nothing else is queued), else the most urgent queued thread, oldest first.
 KThread* pick_next(Vcpu* v) {
-  if (v->nrun_.load(std::memory_order_relaxed) == 0) return nullptr;
   if (KT_UNLIKELY(v->kernel->stopping.load(std::memory_order_relaxed))) return nullptr;
+  KThread* n = v->next_;
+  if (n && v->nrun_.load(std::memory_order_relaxed) == 0) {
+    v->next_ = nullptr;
+    return n;
+  }
+  if (!n && v->nrun_.load(std::memory_order_relaxed) == 0) return nullptr;
   SpinGuard g(v->runq_lock_);
+  if (n) {
+    v->next_ = nullptr;
+    // Only a more urgent next_ overtakes the queue: among equals the queue
+    // is older, and a pair handing the CPU back and forth through next_
+    // must not starve it.
+    if (n->pri_ < best_locked(v)) return n;
+    if (n->bound_) {
+      v->rq_bound_.push_back(n);
+    } else {
+      v->rq_free_.push_back(n);
+      add_count(v->nrun_free_, 1);
+    }
+    add_count(v->nrun_, 1);
+  }
   return pop_locked(v);
 }
 
@@ -106,8 +135,8 @@ KThread* steal(Kernel* k, Vcpu* v, bool eager) {
     if (!o->runq_lock_.try_lock()) continue;
     KThread* t = o->rq_free_.pop();
     if (t) {
-      o->nrun_free_.fetch_sub(1, std::memory_order_relaxed);
-      o->nrun_.fetch_sub(1, std::memory_order_relaxed);
+      add_count(o->nrun_free_, -1);
+      add_count(o->nrun_, -1);
     }
     o->runq_lock_.unlock();
     if (t) {
@@ -182,7 +211,7 @@ void finish_switch(md::Transfer tr) {
       break;
     case SwitchHook::kRequeue:
     case SwitchHook::kHostcall:
-      setrunnable(hook.prev);
+      setrunnable(hook.prev, /*tail=*/true);
       break;
     case SwitchHook::kUnlock:
       // The lock was taken by the thread that switched away; the analysis
@@ -200,32 +229,50 @@ void Vcpu::kick() {
   futex_wake(&wake_seq_, 1);
 }
 
-void setrunnable(KThread* t) {
+void setrunnable(KThread* t, bool tail) {
+  Vcpu* self = curvcpu();
   Vcpu* v = t->bound_;
   if (!v) v = t->vcpu_.load(std::memory_order_relaxed);
-  if (!v) v = curvcpu();
-  if (!v) v = pick_vcpu_for_new();
+  if (!v) v = self ? self : pick_vcpu_for_new();
   Kernel* k = v->kernel;
   if (t->sched_ == KT_SCHED_TS) ts_update(t);
   t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
-  const bool free = t->bound_ == nullptr;
+  t->vcpu_.store(v, std::memory_order_relaxed);
+  if (v == self && !tail && curthread()) {
+    // Woken by a thread of this vCPU: it runs next. A thread displaced from
+    // next_ goes to the queue.
+    KThread* old = v->next_;
+    v->next_ = t;
+    if (t->pri_ < v->cur_pri_.load(std::memory_order_relaxed))
+      v->need_resched_.store(true, std::memory_order_relaxed);
+    if (!old) return;
+    t = old;
+    tail = false;
+  }
+  const bool old_free = t->bound_ == nullptr;
   uint32_t queued;
   {
     SpinGuard g(v->runq_lock_);
-    if (free) {
+    if (old_free) {
       v->rq_free_.push_back(t);
-      v->nrun_free_.fetch_add(1, std::memory_order_relaxed);
+      add_count(v->nrun_free_, 1);
     } else {
       v->rq_bound_.push_back(t);
     }
-    t->vcpu_.store(v, std::memory_order_relaxed);
-    queued = v->nrun_.fetch_add(1, std::memory_order_seq_cst) + 1;
+    queued = v->nrun_.load(std::memory_order_relaxed) + 1;
+    add_count(v->nrun_, 1);
   }
   if (t->pri_ < v->cur_pri_.load(std::memory_order_relaxed))
     v->need_resched_.store(true, std::memory_order_relaxed);
-  if (v != curvcpu() && v->idle_.load(std::memory_order_seq_cst)) v->kick();
+  if (v != self) {
+    // Dekker with idle_wait(): we queued, then look for idle_; it publishes
+    // idle_, then looks at the queue.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (v->idle_.load(std::memory_order_relaxed)) v->kick();
+  }
   // Work is piling up on a busy vCPU: let an idle one come and steal.
-  if (free && queued > 1 && k->nidle.load(std::memory_order_relaxed) > 0) wake_idle_stealer(k, v);
+  if (old_free && queued > 1 && k->nidle.load(std::memory_order_relaxed) > 0)
+    wake_idle_stealer(k, v);
 }
 
 void run_timers(Vcpu* v) {
@@ -275,6 +322,18 @@ void sched_yield() {
     switch_to(h, nullptr, SwitchHook{}, false);
     panic("pid %d '%s' resumed after shutdown", t->pid_, t->name_);
   }
+  if (KThread* n = v->next_) {
+    // Yielding: the thread this one woke waits its turn like the others.
+    v->next_ = nullptr;
+    SpinGuard g(v->runq_lock_);
+    if (n->bound_) {
+      v->rq_bound_.push_front(n);
+    } else {
+      v->rq_free_.push_front(n);
+      add_count(v->nrun_free_, 1);
+    }
+    add_count(v->nrun_, 1);
+  }
   if (v->nrun_.load(std::memory_order_relaxed) == 0) {
     v->slice_end_ = 0;
     return;
@@ -282,8 +341,7 @@ void sched_yield() {
   KThread* next;
   {
     SpinGuard g(v->runq_lock_);
-    const int best = std::min(v->rq_bound_.best(), v->rq_free_.best());
-    if (best > t->pri_) return;  // nobody as urgent: keep running
+    if (best_locked(v) > t->pri_) return;  // nobody as urgent: keep running
     next = pop_locked(v);
   }
   const int saved = biglock_release_all(t);

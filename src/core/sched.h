@@ -16,7 +16,9 @@
 namespace kt {
 
 // setrunnable() queues a thread whose context is saved (or new). Any context.
-void setrunnable(KThread* t);
+// A thread woken on the caller's own vCPU runs next (Vcpu::next_); pass
+// tail to queue it behind its equals instead (a yield, round robin).
+void setrunnable(KThread* t, bool tail = false);
 
 // sched_block() switches away from the current thread, whose state has
 // already been set (sleeping, ...). If unlock is not null it is released by

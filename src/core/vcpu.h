@@ -78,8 +78,10 @@ struct alignas(64) Vcpu {
   SpinLock runq_lock_;
   RunQueue rq_bound_ KT_GUARDED_BY(runq_lock_);
   RunQueue rq_free_ KT_GUARDED_BY(runq_lock_);
-  std::atomic<uint32_t> nrun_{0};       // [a] mirror of both queues' sizes
-  std::atomic<uint32_t> nrun_free_{0};  // [a] mirror of rq_free_'s size
+  // Mirrors of the queues' sizes for lock-free peeking (idle checks,
+  // stealers). Written only under runq_lock_, so plain stores suffice.
+  std::atomic<uint32_t> nrun_{0};       // [a]
+  std::atomic<uint32_t> nrun_free_{0};  // [a]
   std::atomic<int> cur_pri_{RunQueue::kLevels};  // [a] priority running now
   std::atomic<bool> need_resched_{false};        // [a] preempt at the next point
 
@@ -93,6 +95,11 @@ struct alignas(64) Vcpu {
   std::atomic<uint64_t> next_deadline_{0};  // [a] mirror of timers_.earliest()
 
   // Owned by the host thread driving this vCPU.
+  // next_: the thread most recently woken by a thread of this vCPU, run
+  // next unless something more urgent is queued (Go's runnext). It skips the
+  // run queue's lock both ways in a ping-pong, and is not stealable, which
+  // keeps a hand-off between two threads on the vCPU whose cache is warm.
+  KThread* next_ = nullptr;
   md::StackCache stacks_;
   ThreadCache threads_;
   uint64_t slice_end_ = 0;   // coarse ns; 0 = starts at the next check

@@ -35,9 +35,16 @@ Chain& chain_of(const void* wchan) {
 
 thread_local Sleeper host_sleeper;
 
+// seq and wchan are written only under the chain lock, so a plain store
+// suffices (no locked instruction on the hot path); the racy readers
+// (timeouts, interrupts) re-check them under the lock.
+void bump_seq(Sleeper* s) {
+  s->seq.store(s->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
 void dequeue(Sleeper* s, int result) {
   List::remove(&s->link);
-  s->seq.fetch_add(1, std::memory_order_seq_cst);
+  bump_seq(s);
   s->result = result;
 }
 
@@ -96,6 +103,14 @@ int host_wait(Chain& c, Sleeper* s, uint64_t deadline) KT_RELEASE(c.lock) {
 
 }  // namespace
 
+// interrupt_pending() is the sleeper's half of the Dekker pairing with
+// interrupt(): our sleep was published (seq, under the chain lock) before
+// this load, and the fence keeps the two in order.
+static bool interrupt_pending(KThread* t) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return t->intr_pending_.load(std::memory_order_relaxed) != 0;
+}
+
 Sleeper* current_sleeper() {
   if (KThread* t = curthread()) return &t->slp_;
   return &host_sleeper;
@@ -106,7 +121,7 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
   Chain& c = chain_of(wchan);
   SpinGuard g(c.lock);
   KT_ASSERT_MSG(!s->link.linked(), "sleeper already queued on %p", s->wchan.load());
-  s->wchan.store(wchan, std::memory_order_seq_cst);
+  s->wchan.store(wchan, std::memory_order_relaxed);
   s->wmesg = wmesg;
   s->result = 0;
   s->intr = (flags & kSleepIntr) != 0;
@@ -116,7 +131,7 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
   s->blocked = false;
   s->pri = s->thread ? s->thread->pri_ : 0;
   s->host_word.store(0, std::memory_order_relaxed);
-  s->seq.fetch_add(1, std::memory_order_seq_cst);
+  bump_seq(s);
   c.q.push_back(&s->link);
 }
 
@@ -136,7 +151,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
     dequeue(s, 0);
     r = 0;
     c.lock.unlock();
-  } else if (t && s->intr && t->intr_pending_.load(std::memory_order_seq_cst)) {
+  } else if (t && s->intr && interrupt_pending(t)) {
     // 3. An interrupt is pending: it wins before we block.
     dequeue(s, EINTR);
     r = EINTR;
@@ -218,7 +233,7 @@ int wakeup_n(const void* wchan, int n) {
 }
 
 bool unsleep(Sleeper* s, uint32_t seq, int result) {
-  const void* w = s->wchan.load(std::memory_order_seq_cst);
+  const void* w = s->wchan.load(std::memory_order_acquire);
   if (!w) return false;
   Chain& c = chain_of(w);
   SpinGuard g(c.lock);
@@ -232,7 +247,7 @@ bool unsleep(Sleeper* s, uint32_t seq, int result) {
 }
 
 void sleep_abandon(Sleeper* s) {
-  const void* w = s->wchan.load(std::memory_order_seq_cst);
+  const void* w = s->wchan.load(std::memory_order_acquire);
   if (!w) return;
   Chain& c = chain_of(w);
   SpinGuard g(c.lock);
@@ -243,14 +258,15 @@ void sleep_abandon(Sleeper* s) {
 void interrupt(KThread* t) {
   // Dekker with sleep_finish(): we publish the mark, then look for a sleep;
   // it publishes its sleep, then looks for the mark. One of us sees the other.
-  t->intr_pending_.store(1, std::memory_order_seq_cst);
+  t->intr_pending_.store(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   for (;;) {
-    const uint32_t seq = t->slp_.seq.load(std::memory_order_seq_cst);
+    const uint32_t seq = t->slp_.seq.load(std::memory_order_acquire);
     if ((seq & 1) == 0) return;  // even: not queued anywhere
     if (unsleep(&t->slp_, seq, EINTR)) return;
     // Raced with a wakeup or a new sleep; if the sequence did not move, the
     // sleep is uninterruptible and the mark waits for the next one.
-    if (t->slp_.seq.load(std::memory_order_seq_cst) == seq) return;
+    if (t->slp_.seq.load(std::memory_order_acquire) == seq) return;
   }
 }
 
