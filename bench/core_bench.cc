@@ -73,7 +73,7 @@ BENCHMARK(BM_SpawnJoinNative)->UseRealTime();
 // channel: one iteration is one one-way switch.
 struct PingPong {
   int ball = 0;
-  std::atomic<long> left{0};
+  long left = 0;  // touched only by whoever holds the ball
 
   void play(int me) {
     for (;;) {
@@ -83,7 +83,7 @@ struct PingPong {
         continue;
       }
       kt_sleep_finish(0, 0);
-      const bool done = left.fetch_sub(1, std::memory_order_relaxed) <= 0;
+      const bool done = left-- <= 0;
       __atomic_store_n(&ball, 1 - me, __ATOMIC_RELEASE);
       kt_wakeup(&ball);
       if (done) return;

@@ -9,16 +9,8 @@
 #include "core/lifecycle.h"
 #include "sync/sleepq.h"
 
-#if defined(__clang__)
-#define KT_NOIPA __attribute__((noinline))
-#else
-#define KT_NOIPA __attribute__((noinline, noipa))
-#endif
-
 namespace kt {
 namespace {
-
-thread_local HostThread* tls_host = nullptr;
 
 // pop_locked() takes the most urgent thread of either queue; bound threads
 // win ties, since nobody else can run them.
@@ -185,12 +177,6 @@ void idle_wait(Kernel* k, Vcpu* v) {
 
 }  // namespace
 
-KT_NOIPA HostThread* host_self() {
-  HostThread* h = tls_host;
-  asm volatile("" ::: "memory");
-  return h;
-}
-void host_set_self(HostThread* h) { tls_host = h; }
 
 KThread* curthread() {
   HostThread* h = host_self();

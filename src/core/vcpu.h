@@ -22,6 +22,7 @@
 #include "core/thread.h"
 #include "core/timer.h"
 #include "md/context.h"
+#include "md/host_slot.h"
 #include "md/stack.h"
 
 namespace kt {
@@ -59,10 +60,10 @@ struct HostThread {
   bool lent = false;  // a host-call thread, counted against max_hostcalls
 };
 
-// host_self() reads the calling host thread's HostThread. Not inlined, so a
-// kernel thread that migrated between two calls sees the new one.
-HostThread* host_self();
-void host_set_self(HostThread* h);
+// host_self() reads the calling host thread's HostThread, afresh at every
+// call: a kernel thread that migrated between two calls sees the new one.
+inline HostThread* host_self() { return static_cast<HostThread*>(md::host_slot_load()); }
+inline void host_set_self(HostThread* h) { md::host_slot_store(h); }
 
 inline Vcpu* curvcpu() {
   HostThread* h = host_self();

@@ -99,3 +99,7 @@ void san_after(FiberSan* self) {
 }
 
 }  // namespace kt::md
+
+extern "C" {
+__thread void* kt_md_host_slot __attribute__((tls_model("initial-exec"))) = nullptr;
+}
