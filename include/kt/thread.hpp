@@ -53,7 +53,7 @@ inline constexpr int kAnyCpu = -1;
 // kt/c/thread.h (0 most urgent .. 255).
 struct ThreadOptions {
   std::string name = "kthread";
-  int priority = KT_PRI_KERNEL;
+  int priority = -1;         // -1: the class's default (KT_PRI_KERNEL / KT_PRI_TIMESHARE)
   SchedClass sched = SchedClass::kRoundRobin;
   int cpu = kAnyCpu;         // bind to this vCPU
   bool mpsafe = true;        // false: runs holding the big kernel lock

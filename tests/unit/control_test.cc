@@ -40,8 +40,8 @@ TEST_P(Control, SuspendWaitsForTheTargetsCheckAndResumeLetsItGo) {
   EXPECT_EQ(loops.load(), frozen);  // suspended: no progress
   bool found = false;
   for (const ProcInfo& p : ps_snapshot())
-    if (p.tid == worker.id()) found = p.state == ThreadState::kSuspended &&
-                                      std::string(p.wmesg) == "ktsusp";
+    if (p.tid == worker.id())
+      found = p.state == ThreadState::kSuspended && std::string(p.wmesg) == "ktsusp";
   EXPECT_TRUE(found) << "ps shows the worker suspended on ktsusp";
   resume(worker);
   EXPECT_TRUE(wait_until([&] { return loops.load() > frozen; }));
@@ -237,7 +237,7 @@ TEST_P(Control, BlockedSignalStaysPendingUntilUnblocked) {
     kt_sigmask(uint64_t(1) << 14);  // block signal 15
     stage = 1;
     rc_blocked = kt_sleep(&stage, "sig", KT_SLEEP_INTR, 20000000);  // 20 ms
-    kt_sigmask(0);                                                 // interrupts at once
+    kt_sigmask(0);                                                  // interrupts at once
     rc_after = kt_sleep(&stage, "sig2", KT_SLEEP_INTR, 0);
   });
   ASSERT_TRUE(wait_until([&] { return stage.load() == 1; }));
@@ -288,8 +288,8 @@ TEST_P(Control, RoundingModeIsPerThreadAcrossSwitches) {
   });
   a.join();
   b.join();
-  EXPECT_EQ(mode_a, FE_UPWARD);    // kept across the switches
-  EXPECT_EQ(mode_b, FE_TONEAREST); // not leaked into the other thread
+  EXPECT_EQ(mode_a, FE_UPWARD);     // kept across the switches
+  EXPECT_EQ(mode_b, FE_TONEAREST);  // not leaked into the other thread
 }
 
 using ControlDeath = Control;

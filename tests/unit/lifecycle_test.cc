@@ -236,7 +236,9 @@ TEST(LifecycleNoKernel, CreateWithoutKernelIsEnxio) {
   kt_thread_attr a{};
   a.pri = -1;
   a.cpu = -1;
-  EXPECT_EQ(kt_thread_create(&a, [](void*) {}, nullptr, nullptr), ENXIO);
+  EXPECT_EQ(kt_thread_create(
+                &a, [](void*) {}, nullptr, nullptr),
+            ENXIO);
 }
 
 TEST(LifecycleNoKernel, BootValidatesAndRefusesASecondBoot) {

@@ -1,8 +1,9 @@
 // Plan 9 waiting in the core: Rendez, QLocks, eqlock, rendezvous.
+#include "kt/c/rendez.h"
+
 #include <cerrno>
 #include <vector>
 
-#include "kt/c/rendez.h"
 #include "kt_test.h"
 
 namespace kt::test {

@@ -89,7 +89,7 @@ TEST_P(TwoStep, LaunchRefusesBadInputAndSecondLaunch) {
   l.stack_len = mem.size();
   l.data = big.data();
   l.data_len = big.size();
-  EXPECT_EQ(kt_thread_launch(t, &l), EINVAL);  // data larger than the stack allows
+  EXPECT_EQ(kt_thread_launch(t, &l), EINVAL);    // data larger than the stack allows
   EXPECT_EQ(kt_thread_state(t), KT_IDLE_STATE);  // still reserved
   l.data = nullptr;
   l.data_len = 0;

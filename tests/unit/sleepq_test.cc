@@ -1,0 +1,181 @@
+// Wait channels: sleep, wakeup, wakeup_one, timeouts, two-phase sleeps,
+// interruptible sleeps.
+#include <cerrno>
+#include <chrono>
+#include <vector>
+
+#include "kt_test.h"
+
+namespace kt::test {
+namespace {
+
+class Sleepq : public WithKernel {};
+KT_INSTANTIATE_NCPU(Sleepq);
+
+bool asleep(const Thread& t) { return t.state() == State::kSleeping; }
+
+TEST_P(Sleepq, WakeupWakesEverySleeperOnTheChannel) {
+  int chan = 0;
+  std::atomic<int> woke{0};
+  std::vector<Thread> ts;
+  for (int i = 0; i < 5; i++)
+    ts.emplace_back(ThreadOptions{}, [&] {
+      if (kt_sleep(&chan, "all", 0, 0) == 0) woke++;
+    });
+  for (auto& t : ts) ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  EXPECT_EQ(kt_wakeup(&chan), 5);
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(woke.load(), 5);
+}
+
+TEST_P(Sleepq, WakeupOnAnotherChannelWakesNobody) {
+  int chan = 0, other = 0;
+  Thread t([&] { kt_sleep(&chan, "mine", 0, 0); });
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  EXPECT_EQ(kt_wakeup(&other), 0);
+  EXPECT_EQ(t.state(), State::kSleeping);
+  EXPECT_EQ(kt_wakeup(&chan), 1);
+}
+
+TEST_P(Sleepq, WakeupOneTakesTheMostUrgentThenTheOldest) {
+  int chan = 0;
+  std::vector<int> order;
+  kt::Mutex m;
+  auto sleeper = [&](int tag) {
+    return [&, tag] {
+      kt_sleep(&chan, "one", 0, 0);
+      std::unique_lock lk(m);
+      order.push_back(tag);
+    };
+  };
+  // Sleep in this order: low (tag 1), urgent (2), low (3), urgent (4).
+  std::vector<Thread> ts;
+  const int pris[] = {120, 60, 120, 60};
+  for (int i = 0; i < 4; i++) {
+    ts.emplace_back(ThreadOptions{.priority = pris[i]}, sleeper(i + 1));
+    ASSERT_TRUE(wait_until([&] { return asleep(ts.back()); }));
+  }
+  for (int i = 0; i < 4; i++) {
+    const size_t before = order.size();
+    EXPECT_EQ(kt_wakeup_one(&chan), 1);
+    ASSERT_TRUE(wait_until([&] {
+      std::unique_lock lk(m);
+      return order.size() == before + 1;
+    }));
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(order, (std::vector<int>{2, 4, 1, 3}));
+  EXPECT_EQ(kt_wakeup_one(&chan), 0);
+}
+
+TEST_P(Sleepq, WakeupsAreNotRemembered) {
+  int chan = 0;
+  EXPECT_EQ(kt_wakeup(&chan), 0);
+  int rc = -1;
+  run_in_kthread([&] { rc = kt_sleep(&chan, "late", 0, 2000000); });
+  EXPECT_EQ(rc, EWOULDBLOCK);  // the early wakeup did not count
+}
+
+TEST_P(Sleepq, TimeoutReturnsEwouldblockNotEarly) {
+  int chan = 0, rc = -1;
+  std::chrono::nanoseconds slept{};
+  run_in_kthread([&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    rc = kt_sleep(&chan, "timo", 0, 20000000);  // 20 ms
+    slept = std::chrono::steady_clock::now() - t0;
+  });
+  EXPECT_EQ(rc, EWOULDBLOCK);
+  EXPECT_GE(slept, std::chrono::milliseconds(20));
+}
+
+TEST_P(Sleepq, WakeupBeforeTheTimeoutReturnsZero) {
+  int chan = 0;
+  std::atomic<int> rc{-1};
+  Thread t([&] { rc = kt_sleep(&chan, "timo", 0, 30000000000ull); });  // 30 s
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  kt_wakeup(&chan);
+  t.join();
+  EXPECT_EQ(rc.load(), 0);
+}
+
+TEST_P(Sleepq, TwoPhaseSleepKeepsAWakeupBetweenThePhases) {
+  int chan = 0, rc = -1;
+  run_in_kthread([&] {
+    kt_sleep_setup(&chan, "2phase", 0);
+    kt_wakeup(&chan);  // arrives between setup and finish
+    rc = kt_sleep_finish(0, 1);
+  });
+  EXPECT_EQ(rc, 0);
+}
+
+TEST_P(Sleepq, TwoPhaseSleepWithoutSleepingLeavesTheQueue) {
+  int chan = 0, rc = -1, woken = -1;
+  run_in_kthread([&] {
+    kt_sleep_setup(&chan, "2phase", 0);
+    rc = kt_sleep_finish(0, 0);
+    woken = kt_wakeup(&chan);
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(woken, 0);
+}
+
+TEST_P(Sleepq, InterruptEndsAnInterruptibleSleep) {
+  int chan = 0;
+  std::atomic<int> rc{-1};
+  Thread t([&] { rc = kt_sleep(&chan, "intr", KT_SLEEP_INTR, 0); });
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  EXPECT_EQ(kt_interrupt(t.id()), 0);
+  t.join();
+  EXPECT_EQ(rc.load(), EINTR);
+}
+
+TEST_P(Sleepq, InterruptBeforeTheSleepEndsItAtOnce) {
+  int chan = 0, rc = -1;
+  run_in_kthread([&] {
+    kt_interrupt(kt_thread_self());
+    rc = kt_sleep(&chan, "intr", KT_SLEEP_INTR, 0);
+  });
+  EXPECT_EQ(rc, EINTR);
+}
+
+TEST_P(Sleepq, UninterruptibleSleepKeepsTheInterruptPending) {
+  int chan = 0;
+  std::atomic<int> first{-1}, second{-1};
+  Thread t([&] {
+    first = kt_sleep(&chan, "deaf", 0, 0);
+    second = kt_sleep(&chan, "next", KT_SLEEP_INTR, 0);
+  });
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  kt_interrupt(t.id());
+  EXPECT_EQ(t.state(), State::kSleeping);
+  kt_wakeup(&chan);
+  t.join();
+  EXPECT_EQ(first.load(), 0);
+  EXPECT_EQ(second.load(), EINTR);
+  EXPECT_EQ(kt_interrupt(t.id()), ESRCH);
+}
+
+TEST_P(Sleepq, HostThreadsMayJoinButNotSleep) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  int chan = 0;
+  EXPECT_DEATH(kt_sleep(&chan, "host", 0, 0), "must be called from a kernel thread");
+}
+
+TEST_P(Sleepq, NativeSleepPhaseAndTimeout) {
+  int flag = 0;
+  Wake w1 = Wake::kWoken, w2 = Wake::kWoken;
+  Thread t([&] {
+    SleepPhase p(&flag, "phase");
+    if (!__atomic_load_n(&flag, __ATOMIC_ACQUIRE)) w1 = p.sleep();
+    w2 = kt::sleep(&t, "short", std::chrono::milliseconds(1));
+  });
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  __atomic_store_n(&flag, 1, __ATOMIC_RELEASE);
+  kt::wakeup(&flag);
+  t.join();
+  EXPECT_EQ(w1, Wake::kWoken);
+  EXPECT_EQ(w2, Wake::kTimedOut);
+}
+
+}  // namespace
+}  // namespace kt::test
