@@ -112,8 +112,8 @@ void report_left(Kernel* k) {
     if (t->kernel_ != k) return;
     const ThreadState s = t->state_.load(std::memory_order_acquire);
     const char* w = t->wmesg_.load(std::memory_order_relaxed);
-    fprintf(k->console, "kt_shutdown: left pid %d '%s' %s%s%s\n", t->pid_, t->name_,
-            to_string(s), s == ThreadState::kSleeping && w ? " on " : "",
+    fprintf(k->console, "kt_shutdown: left pid %d '%s' %s%s%s\n", t->pid_, t->name_, to_string(s),
+            s == ThreadState::kSleeping && w ? " on " : "",
             s == ThreadState::kSleeping && w ? w : "");
     n++;
   });
@@ -157,15 +157,24 @@ void console_printf(const char* fmt, ...) {
 
 const char* to_string(ThreadState s) {
   switch (s) {
-    case ThreadState::kFree: return "free";
-    case ThreadState::kIdle: return "idle";
-    case ThreadState::kRunnable: return "runnable";
-    case ThreadState::kRunning: return "running";
-    case ThreadState::kSleeping: return "sleeping";
-    case ThreadState::kSuspended: return "suspended";
-    case ThreadState::kBroken: return "broken";
-    case ThreadState::kZombie: return "zombie";
-    case ThreadState::kHostcall: return "hostcall";
+    case ThreadState::kFree:
+      return "free";
+    case ThreadState::kIdle:
+      return "idle";
+    case ThreadState::kRunnable:
+      return "runnable";
+    case ThreadState::kRunning:
+      return "running";
+    case ThreadState::kSleeping:
+      return "sleeping";
+    case ThreadState::kSuspended:
+      return "suspended";
+    case ThreadState::kBroken:
+      return "broken";
+    case ThreadState::kZombie:
+      return "zombie";
+    case ThreadState::kHostcall:
+      return "hostcall";
   }
   return "?";
 }
@@ -184,8 +193,7 @@ bool describe_overflow(const void* addr, char* buf, size_t len) {
   HostThread* h = host_self();
   KThread* t = h ? h->cur : nullptr;
   if (!t || !md::guard_contains(t->stack_, addr)) return false;
-  snprintf(buf, len,
-           "panic: kernel thread pid %d '%s' overflowed its %zu-byte stack (%s) at %p\n",
+  snprintf(buf, len, "panic: kernel thread pid %d '%s' overflowed its %zu-byte stack (%s) at %p\n",
            t->pid_, t->name_, t->stack_.size, md::to_string(t->stack_.guard), addr);
   return true;
 }
@@ -260,6 +268,7 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   k->max_hostcalls = c.max_hostcalls ? c.max_hostcalls : 64;
   k->shutdown_wait_ms = c.shutdown_wait_ms ? c.shutdown_wait_ms : 2000;
   k->console = c.console ? c.console : stderr;
+  k->max_spinning = std::max(1u, host_cores());
   k->boot_ns = now_ns();
   k->vcpus = new Vcpu[k->ncpu];
   for (unsigned i = 0; i < k->ncpu; i++) {
@@ -290,8 +299,7 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
 
 extern "C" void kt_shutdown(int howto) {
   int up = 2;
-  if (curthread())
-    panic("kt_shutdown: called from a kernel thread; shut down from a host thread");
+  if (curthread()) panic("kt_shutdown: called from a kernel thread; shut down from a host thread");
   if (!g_boot_state.compare_exchange_strong(up, 1)) return;
   Kernel* k = kern();
   shutdown_run(howto);

@@ -29,6 +29,8 @@ struct Kernel {
   std::atomic<bool> stopping{false};
   std::atomic<unsigned> next_cpu{0};  // round robin for creation from host threads
   std::atomic<unsigned> nidle{0};     // vCPUs idle, a hint for waking stealers
+  std::atomic<unsigned> nspinning{0}; // idle vCPUs spinning before they park
+  unsigned max_spinning = 1;          // [I] the host's cores: spinners never outnumber them
 
   // Host threads: one per vCPU at boot, plus those lent to host calls.
   SpinLock host_lock;

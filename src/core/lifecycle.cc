@@ -115,6 +115,7 @@ KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err, bool exe
   {
     SpinGuard g(t->lock_);
     t->joiner_ = false;
+    t->joiner_slp_ = nullptr;
     t->detached_ = false;
     t->exiting_ = false;
     t->exit_code_ = 0;
@@ -295,7 +296,7 @@ int thread_detach(kt_tid_t tid) {
   // Detaching is joining by nobody: the exit stops waiting, and reap frees.
   t->joiner_ = true;
   t->detached_ = true;
-  wakeup_n(&t->joiner_, -1);
+  wakeup_sleeper(&t->slp_, &t->joiner_);
   return 0;
 }
 
@@ -316,9 +317,13 @@ int thread_join(kt_tid_t tid, int* code) {
     return EINVAL;
   }
   t->joiner_ = true;
-  wakeup_n(&t->joiner_, -1);
+  t->joiner_slp_ = current_sleeper();
+  // The exiting thread, if it is already waiting for us, sleeps on its own
+  // joiner_ flag: wake exactly it.
+  wakeup_sleeper(&t->slp_, &t->joiner_);
   while (t->state_.load(std::memory_order_relaxed) != ThreadState::kZombie)
     sleep_interlocked(&t->state_, "kjoin", 0, 0, t->lock_);
+  t->joiner_slp_ = nullptr;
   const int c = t->exit_code_;
   t->lock_.unlock();
   Vcpu* v = curvcpu();

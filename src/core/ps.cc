@@ -1,9 +1,10 @@
 // The ps listing.
+#include "core/ps.h"
+
 #include <cstdio>
 
 #include "base/racy.h"
 #include "core/kernel.h"
-#include "core/ps.h"
 #include "md/stack.h"
 
 namespace kt {
@@ -35,8 +36,8 @@ std::vector<ProcInfo> ps_snapshot() {
 }
 
 void ps_print(FILE* out) {
-  fprintf(out, "%6s %-16s %-9s %-8s %4s %4s %-6s %8s %8s\n", "PID", "NAME", "STATE", "WCHAN",
-          "PRI", "CPU", "FLAGS", "STACK", "TOUCHED");
+  fprintf(out, "%6s %-16s %-9s %-8s %4s %4s %-6s %8s %8s\n", "PID", "NAME", "STATE", "WCHAN", "PRI",
+          "CPU", "FLAGS", "STACK", "TOUCHED");
   for (const ProcInfo& p : ps_snapshot()) {
     char flags[8];
     int n = 0;
@@ -53,8 +54,8 @@ void ps_print(FILE* out) {
     else
       snprintf(cpu, sizeof cpu, "-");
     fprintf(out, "%6d %-16.16s %-9s %-8.8s %4d %4s %-6s %7zuK %7zuK\n", p.pid, p.name,
-            to_string(p.state), p.wmesg[0] ? p.wmesg : "-", p.pri, cpu, flags,
-            p.stack_size / 1024, p.stack_touched / 1024);
+            to_string(p.state), p.wmesg[0] ? p.wmesg : "-", p.pri, cpu, flags, p.stack_size / 1024,
+            p.stack_touched / 1024);
   }
 }
 

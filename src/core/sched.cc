@@ -98,12 +98,14 @@ void reap(KThread* t, HostThread* h) {
   if (t->joinable()) {
     SpinGuard g(t->lock_);
     wait_for_joiner = !t->detached_;
-    if (wait_for_joiner) t->state_.store(ThreadState::kZombie, std::memory_order_release);
+    if (wait_for_joiner) {
+      t->state_.store(ThreadState::kZombie, std::memory_order_release);
+      // Wake the joiner itself: it cannot leave before it sees kZombie under
+      // lock_, which we hold, so its sleeper is still where it registered.
+      wakeup_sleeper(t->joiner_slp_, &t->state_);
+    }
   }
-  if (wait_for_joiner)
-    wakeup_n(&t->state_, -1);
-  else
-    proctab::free(t, v ? &v->threads_ : nullptr);
+  if (!wait_for_joiner) proctab::free(t, v ? &v->threads_ : nullptr);
 }
 
 void wake_idle_stealer(Kernel* k, Vcpu* busy) {
@@ -152,19 +154,28 @@ bool stealable(Kernel* k, Vcpu* v) {
 constexpr uint64_t kSpinNs = 50000;
 
 void idle_wait(Kernel* k, Vcpu* v) {
-  const uint64_t spin_end = now_ns() + kSpinNs;
-  for (unsigned i = 0;; i++) {
-    if (v->nrun_.load(std::memory_order_relaxed) || k->stopping.load(std::memory_order_relaxed))
+  // Spin only while few others do: on an oversubscribed host (more vCPUs
+  // than cores) a spinner takes the CPU from the thread that would give it
+  // work.
+  const bool spin = k->nspinning.fetch_add(1, std::memory_order_relaxed) < k->max_spinning;
+  const uint64_t spin_end = spin ? now_ns() + kSpinNs : 0;
+  for (unsigned i = spin ? 0 : 63;; i++) {
+    if (v->nrun_.load(std::memory_order_relaxed) || k->stopping.load(std::memory_order_relaxed)) {
+      k->nspinning.fetch_sub(1, std::memory_order_relaxed);
       return;
+    }
     if ((i & 63) == 63) {
       const uint64_t now = now_ns();
       const uint64_t d = v->next_deadline_.load(std::memory_order_relaxed);
-      if (d && d <= now) return;
+      if ((d && d <= now) || stealable(k, v)) {
+        k->nspinning.fetch_sub(1, std::memory_order_relaxed);
+        return;
+      }
       if (now >= spin_end) break;
-      if (stealable(k, v)) return;
     }
     __builtin_ia32_pause();
   }
+  k->nspinning.fetch_sub(1, std::memory_order_relaxed);
   const uint32_t seq = v->wake_seq_.load(std::memory_order_seq_cst);
   v->idle_.store(true, std::memory_order_seq_cst);
   k->nidle.fetch_add(1, std::memory_order_seq_cst);
@@ -176,7 +187,6 @@ void idle_wait(Kernel* k, Vcpu* v) {
 }
 
 }  // namespace
-
 
 KThread* curthread() {
   HostThread* h = host_self();

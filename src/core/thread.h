@@ -87,6 +87,7 @@ struct KThread {
   // Life cycle: join and exit.
   SpinLock lock_;
   bool joiner_ KT_GUARDED_BY(lock_) = false;   // a joiner has registered
+  Sleeper* joiner_slp_ KT_GUARDED_BY(lock_) = nullptr;  // where the joiner waits
   bool detached_ KT_GUARDED_BY(lock_) = false; // joinable, but nobody will join
   bool exiting_ KT_GUARDED_BY(lock_) = false;  // past the point of no return
   int exit_code_ KT_GUARDED_BY(lock_) = 0;

@@ -5,8 +5,8 @@
 // the word 2, queues itself on the mutex's wait channel, and only then checks
 // the word again, so an unlock between the check and the sleep finds it
 // queued.
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 
 #include "base/assert.h"
 #include "base/clock.h"

@@ -90,12 +90,14 @@ int qlock_take(kt_qlock* q, QlockMode mode) {
     ByteLock g(&q->lock);
     // locked and owner change under the byte lock but are read without it
     // (kt_qlock_held), hence the atomic accesses.
-    if (!__atomic_load_n(&q->locked, __ATOMIC_RELAXED)) {  // free: take it, even with a note pending
+    if (!__atomic_load_n(&q->locked,
+                         __ATOMIC_RELAXED)) {  // free: take it, even with a note pending
       __atomic_store_n(&q->locked, 1, __ATOMIC_RELAXED);
       __atomic_store_n(&q->owner, t->tid(), __ATOMIC_RELAXED);
       return 0;
     }
-    if (__atomic_load_n(&q->owner, __ATOMIC_RELAXED) == t->tid()) panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
+    if (__atomic_load_n(&q->owner, __ATOMIC_RELAXED) == t->tid())
+      panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
     if (mode == QlockMode::kTry) return EBUSY;
     if (mode == QlockMode::kInterruptible && take_interrupt(t)) return EINTR;
     t->ql_next_ = nullptr;
@@ -137,7 +139,9 @@ int qlock_take(kt_qlock* q, QlockMode mode) {
 }  // namespace
 
 extern "C" void kt_qlock_enter(struct kt_qlock* q) { qlock_take(q, QlockMode::kPlain); }
-extern "C" int kt_eqlock_enter(struct kt_qlock* q) { return qlock_take(q, QlockMode::kInterruptible); }
+extern "C" int kt_eqlock_enter(struct kt_qlock* q) {
+  return qlock_take(q, QlockMode::kInterruptible);
+}
 extern "C" int kt_qlock_try(struct kt_qlock* q) { return qlock_take(q, QlockMode::kTry) == 0; }
 
 extern "C" void kt_qlock_exit(struct kt_qlock* q) {

@@ -21,7 +21,7 @@ struct alignas(64) Chain {
   List q KT_GUARDED_BY(lock);
 };
 
-constexpr unsigned kChains = 512;  // power of two
+constexpr unsigned kChains = 4096;  // power of two; 256 KiB of chains
 Chain chains[kChains];
 
 Chain& chain_of(const void* wchan) {
@@ -230,6 +230,15 @@ int wakeup_n(const void* wchan, int n) {
     woken++;
   }
   return woken;
+}
+
+bool wakeup_sleeper(Sleeper* s, const void* wchan) {
+  Chain& c = chain_of(wchan);
+  SpinGuard g(c.lock);
+  if (!s->link.linked() || s->wchan.load(std::memory_order_relaxed) != wchan) return false;
+  dequeue(s, 0);
+  wake_dequeued(s);
+  return true;
 }
 
 bool unsleep(Sleeper* s, uint32_t seq, int result) {

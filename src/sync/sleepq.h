@@ -73,6 +73,11 @@ int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t 
 // oldest first when n is 1. Returns how many.
 int wakeup_n(const void* wchan, int n);
 
+// wakeup_sleeper() wakes s if it sleeps on wchan, in O(1): for wakers that
+// know whom they wake (join, exit), where a scan of the chain would cost
+// time proportional to everyone else asleep on it.
+bool wakeup_sleeper(Sleeper* s, const void* wchan);
+
 // unsleep() ends s's sleep with result if it is still the sleep numbered seq
 // (and, for EINTR, interruptible). Used by timeouts and interrupts.
 bool unsleep(Sleeper* s, uint32_t seq, int result);
