@@ -1,0 +1,23 @@
+/* sys/proc.h (OpenBSD face): the process of a kernel thread. */
+#ifndef _KT_OPENBSD_SYS_PROC_H_
+#define _KT_OPENBSD_SYS_PROC_H_
+
+#include <stdint.h>
+#include <sys/_kt_openbsd.h>
+
+#define P_SYSTEM 0x00000200 /* a system process: no signals, not swapped */
+
+struct proc {
+  pid_t p_pid;                /* process identifier */
+  char p_comm[MAXCOMLEN + 1]; /* name, from kthread_create */
+  int p_flag;
+  uint64_t p_kt;              /* private: the kthreads handle */
+};
+
+__KT_OB_BEGIN
+struct proc* kt_openbsd_curproc(void) __KT_OB(curproc);
+__KT_OB_END
+
+#define curproc (kt_openbsd_curproc())
+
+#endif /* !_KT_OPENBSD_SYS_PROC_H_ */

@@ -1,0 +1,94 @@
+// OpenBSD 5.7 kthread(9) and tsleep(9) (seed 001; semantics.md 4): thin
+// translation onto the core. Deviations are listed in sys/kthread.h.
+#include <sys/kthread.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "kt/c/face.h"
+#include "kt/c/sleep.h"
+#include "kt/c/startup.h"
+#include "kt/c/thread.h"
+
+static_assert(sizeof(struct proc) <= KT_FACE_AREA, "struct proc fits the face area");
+
+extern "C" {
+int hz = 100;
+}
+
+namespace {
+
+struct Init {
+  struct proc** newpp;
+  const char* name;
+};
+
+void init_proc(void* area, uint64_t t, void* arg) {
+  auto* in = static_cast<Init*>(arg);
+  auto* p = static_cast<struct proc*>(area);
+  p->p_pid = kt_thread_pid(t);
+  // strlcpy semantics: at most MAXCOMLEN characters.
+  snprintf(p->p_comm, sizeof p->p_comm, "%s", in->name);
+  p->p_flag = P_SYSTEM;
+  p->p_kt = t;
+  if (in->newpp) *in->newpp = p;
+}
+
+void on_return() {
+  struct proc* p = curproc;
+  kt_panic("kthread_create: thread `%s' (%d) returned from its function; it must call kthread_exit",
+           p->p_comm, int(p->p_pid));
+}
+
+uint64_t ticks_ns(int timo) {
+  if (timo == 0) return 0;
+  const uint64_t ticks = timo < 0 ? 1 : uint64_t(timo);
+  return ticks * 1000000000ull / uint64_t(hz > 0 ? hz : 100);
+}
+
+}  // namespace
+
+extern "C" struct proc* kt_openbsd_curproc(void) {
+  return static_cast<struct proc*>(kt_face_self());
+}
+
+extern "C" int kthread_create(void (*func)(void*), void* arg, struct proc** newpp,
+                              const char* name) {
+  if (!func || !name) return EINVAL;
+  Init in{newpp, name};
+  kt_thread_attr a{};
+  a.name = name;
+  a.pri = -1;
+  a.cpu = -1;
+  // OpenBSD 5.7 kernel threads start holding the kernel lock (it is taken
+  // on their way out of the fork trampoline) and give it up only to sleep.
+  a.flags = 0;
+  a.on_return = on_return;
+  a.init = init_proc;
+  a.init_arg = &in;
+  return kt_thread_create(&a, func, arg, nullptr);
+}
+
+extern "C" void kthread_exit(int ecode) {
+  if (struct proc* p = curproc; p && ecode != 0)
+    kt_printf("WARNING: thread `%s' (%d) exits with status %d\n", p->p_comm, int(p->p_pid), ecode);
+  kt_thread_exit(ecode);
+}
+
+extern "C" void kthread_create_deferred(void (*func)(void*), void* arg) { kt_defer(func, arg); }
+
+extern "C" int tsleep(const volatile void* ident, int priority, const char* wmesg, int timo) {
+  if (!kt_thread_self())
+    kt_panic("tsleep: called from a host thread; it must be called from a kernel thread");
+  if (!ident) kt_panic("tsleep: NULL ident");
+  return kt_sleep(const_cast<const void*>(ident), wmesg, (priority & PCATCH) ? KT_SLEEP_INTR : 0,
+                  ticks_ns(timo));
+}
+
+extern "C" void wakeup(const volatile void* ident) { kt_wakeup(const_cast<const void*>(ident)); }
+extern "C" void wakeup_one(const volatile void* ident) {
+  kt_wakeup_one(const_cast<const void*>(ident));
+}

@@ -1,0 +1,147 @@
+/*
+ * OpenBSD 5.7 tsleep(9): tsleep, wakeup, wakeup_one, hz, PCATCH.
+ */
+#include <sys/kthread.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
+
+#include <kt/c/control.h>
+#include <kt/c/thread.h>
+#include <time.h>
+
+#include "ktc.h"
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+static int chan;
+static int result = -2;
+static struct proc* sleeper;
+
+static void sleeps(void* arg) {
+  STORE(result, tsleep(&chan, *(int*)arg, "zzz", 0));
+  kthread_exit(0);
+}
+static int done(void* p) {
+  (void)p;
+  return LOAD(result) != -2;
+}
+static int asleep(void* p) {
+  (void)p;
+  return sleeper && kt_thread_state(sleeper->p_kt) == KT_SLEEPING;
+}
+
+static void wakeup_returns_zero(void) {
+  static int pri = PWAIT;
+  STORE(result, -2);
+  KTC_CHECK_EQ(kthread_create(sleeps, &pri, &sleeper, "sleeper"), 0);
+  KTC_CHECK(ktc_wait(asleep, NULL));
+  wakeup(&chan);
+  KTC_CHECK(ktc_wait(done, NULL));
+  KTC_CHECK_EQ(LOAD(result), 0);
+}
+
+static void pcatch_returns_eintr(void) {
+  static int pri = PWAIT | PCATCH;
+  STORE(result, -2);
+  KTC_CHECK_EQ(kthread_create(sleeps, &pri, &sleeper, "catcher"), 0);
+  KTC_CHECK(ktc_wait(asleep, NULL));
+  KTC_CHECK_EQ(kt_signal(sleeper->p_kt, 1), 0);
+  KTC_CHECK(ktc_wait(done, NULL));
+  KTC_CHECK_EQ(LOAD(result), EINTR);
+}
+
+static void without_pcatch_a_signal_does_not_end_it(void) {
+  static int pri = PWAIT;
+  STORE(result, -2);
+  KTC_CHECK_EQ(kthread_create(sleeps, &pri, &sleeper, "deaf"), 0);
+  KTC_CHECK(ktc_wait(asleep, NULL));
+  kt_signal(sleeper->p_kt, 1);
+  KTC_CHECK(asleep(NULL));
+  wakeup(&chan);
+  KTC_CHECK(ktc_wait(done, NULL));
+  KTC_CHECK_EQ(LOAD(result), 0);
+}
+
+struct timed {
+  int timo;
+  int rc;
+  long elapsed_ms;
+};
+static void timed_sleep(void* arg) {
+  struct timed* t = (struct timed*)arg;
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  t->rc = tsleep(&chan, PWAIT, "timo", t->timo);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  t->elapsed_ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+static void timeout_in_ticks_of_hz(void) {
+  struct timed t = {5, -2, 0};
+  KTC_CHECK_EQ(hz, 100);
+  ktc_in_kthread(timed_sleep, &t);
+  KTC_CHECK_EQ(t.rc, EWOULDBLOCK);
+  KTC_CHECK(t.elapsed_ms >= 50); /* 5 ticks at hz 100 */
+}
+
+static void negative_timeout_is_one_tick(void) {
+  struct timed t = {-5, -2, 0};
+  ktc_in_kthread(timed_sleep, &t);
+  KTC_CHECK_EQ(t.rc, EWOULDBLOCK);
+  KTC_CHECK(t.elapsed_ms >= 10);
+}
+
+static void hz_is_settable_before_boot(void) {
+  struct timed t = {10, -2, 0};
+  ktc_shutdown();
+  hz = 1000;
+  ktc_reboot(2, 0);
+  ktc_in_kthread(timed_sleep, &t);
+  hz = 100;
+  KTC_CHECK_EQ(t.rc, EWOULDBLOCK);
+  KTC_CHECK(t.elapsed_ms >= 10);
+  KTC_CHECK(t.elapsed_ms < 100 * 1000); /* not read as 100 s: a sanity bound only */
+}
+
+static int nwoken;
+static void counts(void* arg) {
+  (void)arg;
+  tsleep(&chan, PWAIT, "many", 0);
+  __atomic_fetch_add(&nwoken, 1, __ATOMIC_ACQ_REL);
+  kthread_exit(0);
+}
+static int three_asleep(void* p) {
+  struct proc** ps = (struct proc**)p;
+  for (int i = 0; i < 3; i++)
+    if (kt_thread_state(ps[i]->p_kt) != KT_SLEEPING) return 0;
+  return 1;
+}
+static int woken_at_least(void* p) { return LOAD(nwoken) >= *(int*)p; }
+static void wakeup_one_wakes_one(void) {
+  struct proc* ps[3];
+  static int one = 1, three = 3;
+  STORE(nwoken, 0);
+  for (int i = 0; i < 3; i++) KTC_CHECK_EQ(kthread_create(counts, NULL, &ps[i], "many"), 0);
+  KTC_CHECK(ktc_wait(three_asleep, ps));
+  wakeup_one(&chan);
+  KTC_CHECK(ktc_wait(woken_at_least, &one));
+  KTC_CHECK_EQ(LOAD(nwoken), 1);
+  wakeup(&chan); /* all the rest */
+  KTC_CHECK(ktc_wait(woken_at_least, &three));
+}
+
+static void tsleep_from_host_panics(void) { tsleep(&chan, PWAIT, "host", 1); }
+
+static const struct ktc_case cases[] = {
+    {"tsleep returns 0 when woken by wakeup", wakeup_returns_zero},
+    {"with PCATCH a signal ends the sleep: EINTR", pcatch_returns_eintr},
+    {"without PCATCH a signal does not end the sleep", without_pcatch_a_signal_does_not_end_it},
+    {"timo is in ticks of hz (100): EWOULDBLOCK when it expires", timeout_in_ticks_of_hz},
+    {"a negative timo acts as one tick", negative_timeout_is_one_tick},
+    {"hz is settable before boot", hz_is_settable_before_boot},
+    {"wakeup_one wakes one sleeper, wakeup all", wakeup_one_wakes_one},
+    {"tsleep outside a kernel thread panics", tsleep_from_host_panics, "called from a host thread"},
+};
+
+KTC_MAIN("OpenBSD tsleep(9)", cases)
