@@ -22,6 +22,11 @@ extern "C" uint64_t kt_face_owner(const void* area) {
   return t->tid();
 }
 
+extern "C" int kt_face_valid(const void* p) {
+  KThread* t = proctab::slot_at(p);
+  return t && static_cast<const void*>(t->face_) == p;
+}
+
 extern "C" void* kt_face_self(void) {
   KThread* t = curthread();
   return t ? t->face_ : nullptr;

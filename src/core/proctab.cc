@@ -76,14 +76,18 @@ KThread* proctab::lookup(kt_tid_t tid) {
 }
 
 KThread* proctab::from_address(const void* p) {
+  KThread* t = slot_at(p);
+  if (!t || t->state_.load(std::memory_order_acquire) == ThreadState::kFree) return nullptr;
+  return t;
+}
+
+KThread* proctab::slot_at(const void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
   const unsigned n = table().nslabs.load(std::memory_order_acquire);
   for (unsigned s = 0; s < n; s++) {
     auto base = reinterpret_cast<uintptr_t>(table().slabs[s].load(std::memory_order_acquire));
     if (a < base || a >= base + sizeof(KThread) * kSlabSize) continue;
-    KThread* t = reinterpret_cast<KThread*>(base + (a - base) / sizeof(KThread) * sizeof(KThread));
-    if (t->state_.load(std::memory_order_acquire) == ThreadState::kFree) return nullptr;
-    return t;
+    return reinterpret_cast<KThread*>(base + (a - base) / sizeof(KThread) * sizeof(KThread));
   }
   return nullptr;
 }

@@ -157,6 +157,8 @@ KThread* lookup(kt_tid_t t);
 // Descriptor at a raw address (a face's pointer): nullptr unless it is one
 // of ours and allocated.
 KThread* from_address(const void* p);
+// slot_at() is the descriptor containing p, allocated or not, or nullptr.
+KThread* slot_at(const void* p);
 
 // alloc() takes a descriptor (from cache, which may be null, else the pool)
 // and a pid, counting it against maxproc: nullptr and *err = EAGAIN/ENOMEM.

@@ -26,6 +26,12 @@ extern "C" {
 void* kt_face_area(uint64_t t);
 /* kt_face_owner() is the live thread whose area starts at p, or 0. */
 uint64_t kt_face_owner(const void* p);
+/* kt_face_valid() says whether p is the start of some thread's area, live
+ * or not: a face can then read its own record there (areas are type-stable,
+ * and keep their contents until the slot is reused) to tell a stale handle
+ * (ESRCH) from a pointer that never was one (EINVAL). */
+int kt_face_valid(const void* p);
+
 /* kt_face_self() is the calling kernel thread's area, NULL on a host thread. */
 void* kt_face_self(void);
 

@@ -1,0 +1,178 @@
+/*
+ * NetBSD condvar(9) and mutex(9) as kernel threads use them: cv_wait,
+ * cv_wait_sig, cv_timedwait, cv_signal, cv_broadcast, cv_has_waiters,
+ * mutex_enter/exit/tryenter/owned, kpause.
+ */
+#include <sys/condvar.h>
+#include <sys/kthread.h>
+#include <sys/lwp.h>
+#include <sys/mutex.h>
+
+#include <kt/c/control.h>
+#include <kt/c/thread.h>
+#include <sched.h>
+#include <time.h>
+
+#include "ktc.h"
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+static kmutex_t mtx;
+static kcondvar_t cv;
+static int ready;  /* guarded by mtx */
+static int result;
+
+static void waiter(void* arg) {
+  (void)arg;
+  mutex_enter(&mtx);
+  while (!ready) cv_wait(&cv, &mtx);
+  STORE(result, mutex_owned(&mtx) ? 1 : 2);
+  mutex_exit(&mtx);
+  kthread_exit(0);
+}
+static int has_waiter(void* p) {
+  (void)p;
+  return cv_has_waiters(&cv);
+}
+static int got_result(void* p) {
+  (void)p;
+  return LOAD(result) != 0;
+}
+
+static void init_all(void) {
+  mutex_init(&mtx, MUTEX_DEFAULT, IPL_NONE);
+  cv_init(&cv, "cvtest");
+  ready = 0;
+  STORE(result, 0);
+}
+
+static void cv_signal_wakes_a_waiter_with_the_mutex_held(void) {
+  init_all();
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, waiter, NULL, NULL, "w"), 0);
+  KTC_CHECK(ktc_wait(has_waiter, NULL));
+  mutex_enter(&mtx);
+  ready = 1;
+  cv_signal(&cv);
+  mutex_exit(&mtx);
+  KTC_CHECK(ktc_wait(got_result, NULL));
+  KTC_CHECK_EQ(LOAD(result), 1);
+  cv_destroy(&cv);
+  mutex_destroy(&mtx);
+}
+
+static int nwoke;
+static void counting_waiter(void* arg) {
+  (void)arg;
+  mutex_enter(&mtx);
+  while (!ready) cv_wait(&cv, &mtx);
+  nwoke++;
+  mutex_exit(&mtx);
+  kthread_exit(0);
+}
+static int all_three(void* p) {
+  (void)p;
+  mutex_enter(&mtx);
+  int n = nwoke;
+  mutex_exit(&mtx);
+  return n == 3;
+}
+static void cv_broadcast_wakes_all(void) {
+  lwp_t* l[3];
+  init_all();
+  nwoke = 0;
+  for (int i = 0; i < 3; i++)
+    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, counting_waiter, NULL, &l[i], "w"), 0);
+  for (int i = 0; i < 3; i++) {
+    while (kt_thread_state(l[i]->l_kt) != KT_SLEEPING) sched_yield();
+  }
+  mutex_enter(&mtx);
+  ready = 1;
+  cv_broadcast(&cv);
+  mutex_exit(&mtx);
+  KTC_CHECK(ktc_wait(all_three, NULL));
+}
+
+struct timed {
+  int ticks, rc, sig;
+  long ms;
+};
+static void timed(void* arg) {
+  struct timed* t = (struct timed*)arg;
+  struct timespec a, b;
+  mutex_enter(&mtx);
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  t->rc = t->sig ? cv_timedwait_sig(&cv, &mtx, t->ticks) : cv_timedwait(&cv, &mtx, t->ticks);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  mutex_exit(&mtx);
+  t->ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+static void cv_timedwait_times_out_in_ticks(void) {
+  struct timed t = {3, -1, 0, 0};
+  init_all();
+  ktc_in_kthread(timed, &t);
+  KTC_CHECK_EQ(t.rc, EWOULDBLOCK);
+  KTC_CHECK(t.ms >= 30); /* 3 ticks at hz 100 */
+}
+
+static int sig_rc = -2;
+static lwp_t* sig_lwp;
+static void sig_waiter(void* arg) {
+  (void)arg;
+  mutex_enter(&mtx);
+  STORE(sig_rc, cv_wait_sig(&cv, &mtx));
+  mutex_exit(&mtx);
+  kthread_exit(0);
+}
+static int sig_done(void* p) {
+  (void)p;
+  return LOAD(sig_rc) != -2;
+}
+static void cv_wait_sig_is_interrupted(void) {
+  init_all();
+  STORE(sig_rc, -2);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, sig_waiter, NULL, &sig_lwp, "sig"), 0);
+  KTC_CHECK(ktc_wait(has_waiter, NULL));
+  kt_signal(sig_lwp->l_kt, 9);
+  KTC_CHECK(ktc_wait(sig_done, NULL));
+  KTC_CHECK_EQ(LOAD(sig_rc), EINTR);
+}
+
+static void tryenter_fails_when_held(void* arg) { *(int*)arg = mutex_tryenter(&mtx); }
+static void mutex_tryenter_and_owned(void) {
+  int got = -1;
+  init_all();
+  mutex_enter(&mtx);
+  KTC_CHECK(mutex_owned(&mtx));
+  ktc_in_kthread(tryenter_fails_when_held, &got);
+  KTC_CHECK_EQ(got, 0);
+  mutex_exit(&mtx);
+  KTC_CHECK(!mutex_owned(&mtx));
+}
+
+static void pause_body(void* arg) { *(int*)arg = kpause("nap", false, 2, NULL); }
+static void kpause_sleeps_ticks(void) {
+  int rc = -1;
+  ktc_in_kthread(pause_body, &rc);
+  KTC_CHECK_EQ(rc, EWOULDBLOCK);
+}
+
+static void destroy_with_waiters(void) {
+  init_all();
+  kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, waiter, NULL, NULL, "w");
+  ktc_wait(has_waiter, NULL);
+  cv_destroy(&cv);
+}
+
+static const struct ktc_case cases[] = {
+    {"cv_signal wakes a waiter, which returns holding the mutex",
+     cv_signal_wakes_a_waiter_with_the_mutex_held},
+    {"cv_broadcast wakes every waiter", cv_broadcast_wakes_all},
+    {"cv_timedwait returns EWOULDBLOCK after the ticks", cv_timedwait_times_out_in_ticks},
+    {"cv_wait_sig returns EINTR when interrupted", cv_wait_sig_is_interrupted},
+    {"mutex_tryenter fails while another holds it; mutex_owned", mutex_tryenter_and_owned},
+    {"kpause sleeps for the ticks", kpause_sleeps_ticks},
+    {"cv_destroy with waiters panics", destroy_with_waiters, "destroyed with waiters"},
+};
+
+KTC_MAIN("NetBSD condvar(9)", cases)

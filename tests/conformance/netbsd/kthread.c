@@ -1,0 +1,278 @@
+/*
+ * NetBSD kthread(9) (seed 002): kthread_create with priorities, flags and
+ * CPU binding, kthread_exit, kthread_join, kthread_fpu_enter/exit.
+ */
+#include <sys/cpu.h>
+#include <sys/kthread.h>
+#include <sys/lwp.h>
+#include <sys/mutex.h>
+
+#include <kt/c/thread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ktc.h"
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+static int ran;
+static void* ran_arg;
+static lwp_t* ran_self;
+static lwp_t* published;
+static lwp_t* ran_published;
+static int ran_cpu;
+
+static void body(void* arg) {
+  ran_arg = arg;
+  ran_self = curlwp;
+  ran_published = published;
+  ran_cpu = (int)curcpu()->ci_index;
+  STORE(ran, 1);
+  kthread_exit(0);
+}
+static int has_run(void* p) {
+  (void)p;
+  return LOAD(ran);
+}
+
+static void creates_runs_and_publishes(void) {
+  int x;
+  STORE(ran, 0);
+  published = NULL;
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, body, &x, &published, "nb%d", 1), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+  KTC_CHECK(ran_arg == &x);
+  KTC_CHECK(published != NULL && ran_self == published);
+  KTC_CHECK(ran_published == published);
+  KTC_CHECK(strcmp(published->l_name, "nb1") == 0);
+}
+
+static void pri_none_is_pri_kthread(void) {
+  lwp_t *l = NULL, *ts = NULL, *hi = NULL;
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "n"), 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_TS, NULL, body, NULL, &ts, "t"), 0);
+  KTC_CHECK_EQ(kthread_create(MAXPRI_KERNEL_RT, KTHREAD_IDLE, NULL, body, NULL, &hi, "h"), 0);
+  KTC_CHECK_EQ(l->l_priority, PRI_KTHREAD);
+  KTC_CHECK_EQ(ts->l_priority, MAXPRI_USER);
+  /* Higher NetBSD priority = more urgent = lower number on the core's scale. */
+  KTC_CHECK_EQ(kt_thread_priority(l->l_kt), PRI_COUNT - 1 - PRI_KTHREAD);
+  KTC_CHECK(kt_thread_priority(hi->l_kt) < kt_thread_priority(l->l_kt));
+  KTC_CHECK(kt_thread_priority(l->l_kt) < kt_thread_priority(ts->l_kt));
+  kthread_run(l), kthread_run(ts), kthread_run(hi);
+}
+
+static void bad_input_is_einval(void) {
+  lwp_t* l = NULL;
+  struct cpu_info fake;
+  memset(&fake, 0, sizeof fake);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, 0, NULL, NULL, NULL, &l, "x"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, 0, NULL, body, NULL, &l, NULL), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, 0x100, NULL, body, NULL, &l, "x"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_INTR, NULL, body, NULL, &l, "x"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, body, NULL, NULL, "x"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_COUNT, 0, NULL, body, NULL, &l, "x"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(-2, 0, NULL, body, NULL, &l, "x"), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, 0, &fake, body, NULL, &l, "x"), EINVAL);
+  KTC_CHECK(l == NULL);
+}
+
+static void name_holds_fifteen_characters(void) {
+  lwp_t* l = NULL;
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "%s", "0123456789abcdefghij"), 0);
+  KTC_CHECK(strcmp(l->l_name, "0123456789abcde") == 0);
+  kthread_run(l);
+}
+
+static void ci_binds_to_that_cpu(void) {
+  for (u_int i = 0; i < (u_int)ncpu; i++) {
+    STORE(ran, 0);
+    published = NULL;
+    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, cpu_lookup(i), body, NULL, &published, "bound"), 0);
+    KTC_CHECK(ktc_wait(has_run, NULL));
+    KTC_CHECK_EQ(ran_cpu, (int)i);
+  }
+  KTC_CHECK(cpu_lookup((u_int)ncpu) == NULL);
+  KTC_CHECK_EQ(ncpu, 2);
+}
+
+static void idle_waits_for_kthread_run(void) {
+  lwp_t* l = NULL;
+  STORE(ran, 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_MPSAFE, NULL, body, NULL, &l, "idle"), 0);
+  for (int i = 0; i < 1000; i++) sched_yield();
+  KTC_CHECK_EQ(LOAD(ran), 0);
+  KTC_CHECK_EQ(kt_thread_state(l->l_kt), KT_IDLE_STATE);
+  KTC_CHECK_EQ(kthread_run(l), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
+/* Without KTHREAD_MPSAFE the big kernel lock is held whenever it runs. */
+static int inside, overlap, held;
+static int finished;
+static void locked_body(void* arg) {
+  (void)arg;
+  for (int i = 0; i < 200; i++) {
+    if (kt_biglock_held()) __atomic_fetch_add(&held, 1, __ATOMIC_RELAXED);
+    if (__atomic_fetch_add(&inside, 1, __ATOMIC_ACQ_REL) != 0)
+      __atomic_fetch_add(&overlap, 1, __ATOMIC_RELAXED);
+    for (int k = 0; k < 200; k++) __asm__ volatile("");
+    __atomic_fetch_sub(&inside, 1, __ATOMIC_ACQ_REL);
+    if (i % 20 == 0) kpause("yield", false, 1, NULL);
+  }
+  __atomic_fetch_add(&finished, 1, __ATOMIC_ACQ_REL);
+  kthread_exit(0);
+}
+static int four_finished(void* p) {
+  (void)p;
+  return LOAD(finished) == 4;
+}
+static void not_mpsafe_runs_under_the_kernel_lock(void) {
+  STORE(finished, 0);
+  STORE(overlap, 0);
+  STORE(held, 0);
+  for (int i = 0; i < 4; i++) KTC_CHECK_EQ(kthread_create(PRI_NONE, 0, NULL, locked_body, NULL, NULL, "legacy"), 0);
+  KTC_CHECK(ktc_wait(four_finished, NULL));
+  KTC_CHECK_EQ(LOAD(overlap), 0);
+  KTC_CHECK_EQ(LOAD(held), 4 * 200);
+}
+
+/* MUSTJOIN: exit waits for the join; join returns 0. */
+static void exits_at_once(void* arg) { kthread_exit(*(int*)arg); }
+struct join_ctx {
+  lwp_t* l;
+  int rc;
+  int rc2;
+};
+static void joins(void* arg) {
+  struct join_ctx* c = (struct join_ctx*)arg;
+  c->rc = kthread_join(c->l);
+  c->rc2 = kthread_join(c->l);
+}
+static void mustjoin_join_returns_zero_both_orders(void) {
+  static int zero = 0;
+  for (int i = 0; i < 500; i++) {
+    struct join_ctx c = {NULL, -1, -1};
+    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, exits_at_once, &zero, &c.l, "mj"), 0);
+    if (i % 2) for (int k = 0; k < 50; k++) sched_yield(); /* let it reach its exit first */
+    ktc_in_kthread(joins, &c);
+    KTC_CHECK_EQ(c.rc, 0);
+    KTC_CHECK_EQ(c.rc2, ESRCH); /* joined: the handle is gone */
+  }
+}
+
+static void join_misuse_is_an_error(void) {
+  lwp_t* l = NULL;
+  lwp_t fake;
+  memset(&fake, 0, sizeof fake);
+  KTC_CHECK_EQ(kthread_join(&fake), EINVAL);
+  KTC_CHECK_EQ(kthread_join(NULL), EINVAL);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "nojoin"), 0);
+  KTC_CHECK_EQ(kthread_join(l), EINVAL); /* not MUSTJOIN */
+  kthread_run(l);
+}
+
+static int self_rc = -1;
+static void joins_itself(void* arg) {
+  (void)arg;
+  STORE(self_rc, kthread_join(curlwp));
+  kthread_exit(0);
+}
+static int self_done(void* p) {
+  (void)p;
+  return LOAD(self_rc) != -1;
+}
+static void self_join_is_edeadlk(void) {
+  lwp_t* l = NULL;
+  STORE(self_rc, -1);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, joins_itself, NULL, &l, "narcissus"), 0);
+  KTC_CHECK(ktc_wait(self_done, NULL));
+  KTC_CHECK_EQ(LOAD(self_rc), EDEADLK);
+  KTC_CHECK_EQ(kthread_join(l), 0);
+}
+
+static int warned(void* p) { return strstr(ktc_console(), (const char*)p) != NULL; }
+static void exit_status_warns(void) {
+  static int three = 3;
+  lwp_t* l = NULL;
+  char want[96];
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, exits_at_once, &three, &l, "sad"), 0);
+  snprintf(want, sizeof want, "WARNING: kthread `sad' (%d) exits with status 3\n", l->l_lid);
+  KTC_CHECK_EQ(kthread_join(l), 0);
+  KTC_CHECK(warned(want));
+}
+
+static void returns(void* arg) { (void)arg; }
+static void wait_forever(void* arg) {
+  (void)arg;
+  for (;;) kpause("forever", false, 0, NULL);
+}
+static void returning_is_fatal(void) {
+  kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, returns, NULL, NULL, "quitter");
+  ktc_in_kthread(wait_forever, NULL);
+}
+
+/* FPU sections */
+struct fpu_ctx {
+  int outer, inner;
+  float after[4];
+};
+static void fpu_body(void* arg) {
+  struct fpu_ctx* c = (struct fpu_ctx*)arg;
+  static const float secret[4] __attribute__((aligned(16))) = {1.5f, 2.5f, 3.5f, 4.5f};
+  c->outer = kthread_fpu_enter();
+  c->inner = kthread_fpu_enter();
+  kthread_fpu_exit(c->inner);
+  __asm__ volatile("movaps %0, %%xmm14" : : "m"(secret) : "xmm14");
+  kthread_fpu_exit(c->outer);
+  __asm__ volatile("movups %%xmm14, %0" : "=m"(c->after));
+}
+static void fpu_nests_and_the_last_exit_zeroes(void) {
+  struct fpu_ctx c;
+  memset(&c, 0xff, sizeof c);
+  ktc_in_kthread(fpu_body, &c);
+  KTC_CHECK_EQ(c.outer, 0);
+  KTC_CHECK(c.inner != 0);
+  for (int i = 0; i < 4; i++) KTC_CHECK(c.after[i] == 0.0f);
+}
+static void bad_fpu_order(void* arg) {
+  (void)arg;
+  int s = kthread_fpu_enter();
+  kthread_fpu_enter();
+  kthread_fpu_exit(s);
+}
+static void fpu_wrong_order_panics(void) { ktc_in_kthread(bad_fpu_order, NULL); }
+static void fpu_exit_without_enter(void* arg) {
+  (void)arg;
+  kthread_fpu_exit(0);
+}
+static void fpu_exit_without_enter_panics(void) { ktc_in_kthread(fpu_exit_without_enter, NULL); }
+
+static const struct ktc_case cases[] = {
+    {"kthread_create: func(arg) runs; *newlp receives the LWP before it runs",
+     creates_runs_and_publishes},
+    {"PRI_NONE selects the default priority (PRI_KTHREAD, MAXPRI_USER for KTHREAD_TS)",
+     pri_none_is_pri_kthread},
+    {"bad input (NULL func or fmt, unknown flag, INTR without MPSAFE, MUSTJOIN without newlp, "
+     "priority out of range, a ci that is not a CPU) is EINVAL",
+     bad_input_is_einval},
+    {"the name is formatted into MAXCOMLEN bytes", name_holds_fifteen_characters},
+    {"ci non-NULL: the thread only ever executes on that CPU", ci_binds_to_that_cpu},
+    {"KTHREAD_IDLE: created idle, runs once started (kthread_run)", idle_waits_for_kthread_run},
+    {"without KTHREAD_MPSAFE the kernel lock is held whenever it runs",
+     not_mpsafe_runs_under_the_kernel_lock},
+    {"KTHREAD_MUSTJOIN: kthread_join waits for the exit and returns 0, exit waits for the join",
+     mustjoin_join_returns_zero_both_orders},
+    {"kthread_join of something not joinable is EINVAL", join_misuse_is_an_error},
+    {"kthread_join of oneself is EDEADLK", self_join_is_edeadlk},
+    {"kthread_exit with a nonzero status prints a warning", exit_status_warns},
+    {"func must not return: returning is fatal", returning_is_fatal, "returned from its function"},
+    {"kthread_fpu_enter/exit nest; the last exit zeroes the registers",
+     fpu_nests_and_the_last_exit_zeroes},
+    {"kthread_fpu_exit out of order panics", fpu_wrong_order_panics, "reverse order"},
+    {"kthread_fpu_exit without enter panics", fpu_exit_without_enter_panics,
+     "not in an FPU section"},
+};
+
+KTC_MAIN("NetBSD kthread(9)", cases)
