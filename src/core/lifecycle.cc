@@ -195,7 +195,8 @@ int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
   Kernel* k = kern();
   if (!k) return ENXIO;
   if (!l || !l->func || (l->stack_top == nullptr) != (l->stack_len == 0) ||
-      (l->stack_top && l->stack_len < KT_MIN_STACK) || (l->data_len && !l->data))
+      (l->stack_top && l->stack_len < KT_MIN_STACK) || (l->data_len && !l->data) ||
+      (l->stack_size && (l->stack_size < KT_MIN_STACK || l->stack_size > kMaxStack)))
     return EINVAL;
   for (uintptr_t r : l->kt_reserved)
     if (r) return EINVAL;
@@ -211,7 +212,8 @@ int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
     t->exiting_ = true;  // "being launched"; cleared below
   }
   void* arg = l->arg;
-  const int err = attach_stack(t, k, l->stack_top, l->stack_len, 0, l->data, l->data_len, &arg);
+  const int err = attach_stack(t, k, l->stack_top, l->stack_len, l->stack_size, l->data, l->data_len,
+                               &arg);
   {
     SpinGuard g(t->lock_);
     t->exiting_ = false;

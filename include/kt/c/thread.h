@@ -120,7 +120,8 @@ struct kt_launch {
   const void* data; /* copied to the top of the stack; the copy replaces arg */
   size_t data_len;
   uint64_t sigmask; /* signals blocked when it starts (bit sig-1) */
-  uintptr_t kt_reserved[4];
+  size_t stack_size; /* without a caller's stack: the size to map (0: default) */
+  uintptr_t kt_reserved[3];
 };
 int kt_thread_reserve(const struct kt_thread_attr* attr, kt_tid_t* out);
 int kt_thread_launch(kt_tid_t t, const struct kt_launch* l);
