@@ -90,15 +90,17 @@ int qlock_take(kt_qlock* q, QlockMode mode) {
     ByteLock g(&q->lock);
     // locked and owner change under the byte lock but are read without it
     // (kt_qlock_held), hence the atomic accesses.
-    if (!__atomic_load_n(&q->locked,
-                         __ATOMIC_RELAXED)) {  // free: take it, even with a note pending
+    // Free: take it, even with a note pending.
+    if (!__atomic_load_n(&q->locked, __ATOMIC_RELAXED)) {
       __atomic_store_n(&q->locked, 1, __ATOMIC_RELAXED);
       __atomic_store_n(&q->owner, t->tid(), __ATOMIC_RELAXED);
       return 0;
     }
+    // canqlock fails on a held lock, whoever holds it; only blocking on a
+    // lock one holds is a deadlock worth a panic.
+    if (mode == QlockMode::kTry) return EBUSY;
     if (__atomic_load_n(&q->owner, __ATOMIC_RELAXED) == t->tid())
       panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
-    if (mode == QlockMode::kTry) return EBUSY;
     if (mode == QlockMode::kInterruptible && take_interrupt(t)) return EINTR;
     t->ql_next_ = nullptr;
     t->ql_handed_ = false;

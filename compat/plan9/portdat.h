@@ -1,0 +1,62 @@
+/*
+ * portdat.h (Plan 9 face): Proc, Rendez, QLock, Label and the constants of
+ * kproc(9), sleep(9), qlock(9) and error(9).
+ */
+#ifndef _KT_PLAN9_PORTDAT_H_
+#define _KT_PLAN9_PORTDAT_H_
+
+#include <setjmp.h>
+
+#include <kt/c/rendez.h>
+#include <kt/kernel.h>
+
+#include "u.h"
+
+enum {
+  NNOTE = 5,     /* pending notes per process */
+  ERRMAX = 128,  /* max length of an error or note string */
+  KNAMELEN = 28, /* max length of a process name (text) */
+  NERR = 64,     /* depth of the error label stack */
+};
+
+/* postnote flags */
+enum {
+  NUser = 0,  /* the note comes from another process, not the system */
+  NExit = 1,  /* deliver quietly */
+  NDebug = 2, /* leave the process Broken, for debugging */
+};
+
+/* Priorities: higher is more urgent. */
+enum {
+  PriNormal = 10,
+  PriKproc = 13,
+  PriRoot = 13,
+  PriExtra = 19,
+};
+
+typedef struct Label Label;
+struct Label {
+  jmp_buf buf;
+};
+
+typedef struct Rendez Rendez;
+struct Rendez {
+  struct kt_rendez kt; /* valid when zeroed */
+};
+
+typedef struct QLock QLock;
+struct QLock {
+  struct kt_qlock kt; /* valid when zeroed */
+};
+
+typedef struct Proc Proc;
+struct Proc {
+  ulong pid;
+  char text[KNAMELEN]; /* the name, as ps shows it */
+  char errstr[ERRMAX]; /* the last error() message */
+  int nerrlab;         /* labels in use */
+  Label* errlab;       /* NERR labels, on the kproc's own stack */
+  uvlong kt;           /* private: the kthreads handle */
+};
+
+#endif /* _KT_PLAN9_PORTDAT_H_ */

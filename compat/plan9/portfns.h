@@ -1,0 +1,76 @@
+/*
+ * portfns.h (Plan 9 face) - kproc(9), sleep(9), qlock(9), error(9) and
+ * rendezvous for kernel processes, as Plan 9 kernel C code calls them.
+ *
+ * Every function is linked under a kt_plan9_ name (an asm label), so
+ * Plan 9's sleep, error and wakeup never meet the C library's or another
+ * face's.
+ *
+ * Decisions (semantics.md 6, 9, 10, 11):
+ *   - kproc with a nil name or func, pexit outside a kproc, error() or
+ *     nexterror() with no waserror() frame, and waserror() past NERR labels
+ *     are fatal, as are a second sleeper on a Rendez and qunlock of a lock
+ *     not held;
+ *   - postnote of nil or of a process that is gone returns 0 and interrupts
+ *     nothing; a full queue drops the text, returns 0 and still interrupts;
+ *     dolock is accepted (there is no debugger lock here);
+ *   - a kproc whose func returns ends as pexit("kproc exiting", 0): Broken;
+ *   - pexit with a pending NDebug note ends Broken whatever freemem says;
+ *   - priorities: Plan 9's 0..19 (higher more urgent) run at 130 - 2*pri on
+ *     the core's scale, so PriKproc is 104, in the kernel band.
+ *
+ * THE C++ RULE. error() unwinds by longjmp, as in Plan 9: C frames have no
+ * destructors to skip. A C++ frame must never lie between a waserror() and
+ * the error() that returns to it: its destructors would not run. C++ code
+ * that calls a Plan 9 function that may raise (sleep, tsleep, eqlock,
+ * error, nexterror) must do so from a C function with its own waserror(),
+ * or use the native API (kt::sleep with Interruptible::kYes throws
+ * kt::Interrupted, which unwinds C++ frames properly).
+ */
+#ifndef _KT_PLAN9_PORTFNS_H_
+#define _KT_PLAN9_PORTFNS_H_
+
+#include "portdat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define __KT_P9(name) __asm__("kt_plan9_" #name)
+
+void kproc(char* name, void (*func)(void*), void* arg) __KT_P9(kproc);
+void pexit(char* note, int freemem) __KT_P9(pexit) __attribute__((noreturn));
+int postnote(Proc* p, int dolock, char* n, int flag) __KT_P9(postnote);
+
+void sleep(Rendez* r, int (*f)(void*), void* arg) __KT_P9(sleep);
+void tsleep(Rendez* r, int (*f)(void*), void* arg, ulong ms) __KT_P9(tsleep);
+Proc* wakeup(Rendez* r) __KT_P9(wakeup);
+int return0(void* arg) __KT_P9(return0);
+
+void qlock(QLock* q) __KT_P9(qlock);
+int canqlock(QLock* q) __KT_P9(canqlock);
+void qunlock(QLock* q) __KT_P9(qunlock);
+void eqlock(QLock* q) __KT_P9(eqlock);
+
+uintptr rendezvous(uintptr tag, uintptr value) __KT_P9(rendezvous);
+
+void error(char* err) __KT_P9(error) __attribute__((noreturn));
+void nexterror(void) __KT_P9(nexterror) __attribute__((noreturn));
+
+/* up: the current process (nil outside a kproc). */
+Proc* kt_plan9_up(void) __KT_P9(up);
+#define up (kt_plan9_up())
+
+/* The label stack. waserror() must expand to setjmp in the caller's frame. */
+Label* kt_plan9_pushlabel(void) __KT_P9(pushlabel);
+#define waserror() (setjmp(kt_plan9_pushlabel()->buf))
+#define poperror() (kt_plan9_poplabel())
+void kt_plan9_poplabel(void) __KT_P9(poplabel);
+
+extern char Eintr[] __KT_P9(Eintr); /* "interrupted" */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _KT_PLAN9_PORTFNS_H_ */
