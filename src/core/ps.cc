@@ -1,6 +1,7 @@
 // The ps listing.
 #include "core/ps.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/racy.h"
@@ -32,6 +33,8 @@ std::vector<ProcInfo> ps_snapshot() {
     out.push_back(p);
   });
   KT_RACY_READS_END();
+  std::sort(out.begin(), out.end(),
+            [](const ProcInfo& a, const ProcInfo& b) { return a.pid < b.pid; });
   return out;
 }
 

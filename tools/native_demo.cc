@@ -41,15 +41,14 @@ int main(int argc, char** argv) {
   System sys;
 
   std::vector<kt::Thread> threads;
-  threads.emplace_back(kt::ThreadOptions{.name = "clock", .priority = KT_PRI_INTR, .cpu = 0},
-                       [&] {
-                         while (!sys.stop) {
-                           kt::this_thread::sleep_for(std::chrono::milliseconds(20));
-                           sys.ticks++;
-                           kt::wakeup(&sys.ticks);
-                         }
-                         kt::wakeup(&sys.ticks);
-                       });
+  threads.emplace_back(kt::ThreadOptions{.name = "clock", .priority = KT_PRI_INTR, .cpu = 0}, [&] {
+    while (!sys.stop) {
+      kt::this_thread::sleep_for(std::chrono::milliseconds(20));
+      sys.ticks++;
+      kt::wakeup(&sys.ticks);
+    }
+    kt::wakeup(&sys.ticks);
+  });
   for (int p = 0; p < 2; p++)
     threads.emplace_back(kt::ThreadOptions{.name = "producer" + std::to_string(p), .priority = 100},
                          [&, p] {
@@ -74,15 +73,15 @@ int main(int argc, char** argv) {
                              sys.consumed++;
                            }
                          });
-  threads.emplace_back(
-      kt::ThreadOptions{.name = "cruncher", .sched = kt::SchedClass::kTimeShare}, [&] {
-        volatile double x = 1;
-        while (!sys.stop) {
-          for (int i = 0; i < 10000; i++) x = x * 1.0000001 + 1e-9;
-          sys.crunched++;
-          kt::this_thread::preempt();
-        }
-      });
+  threads.emplace_back(kt::ThreadOptions{.name = "cruncher", .sched = kt::SchedClass::kTimeShare},
+                       [&] {
+                         volatile double x = 1;
+                         while (!sys.stop) {
+                           for (int i = 0; i < 10000; i++) x = x * 1.0000001 + 1e-9;
+                           sys.crunched++;
+                           kt::this_thread::preempt();
+                         }
+                       });
   threads.emplace_back(kt::ThreadOptions{.name = "legacy", .mpsafe = false}, [&] {
     // Runs holding the big kernel lock; sleeping gives it up.
     while (!sys.stop) kt::sleep(&sys.ticks, "tick");
