@@ -33,7 +33,7 @@ extern "C" void* kt_face_self(void) {
 }
 
 extern "C" void kt_vprintf(const char* fmt, va_list ap) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   FILE* out = k ? k->console : stderr;
   vfprintf(out, fmt, ap);
   fflush(out);

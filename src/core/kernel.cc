@@ -22,12 +22,12 @@
 namespace kt {
 namespace {
 
-std::atomic<Kernel*> g_kernel{nullptr};
+std::atomic<KernelState*> g_kernel{nullptr};
 // 0 down, 1 booting or shutting down, 2 up.
 std::atomic<int> g_boot_state{0};
 // Kernels abandoned by a shutdown that found a vCPU stuck: their memory
 // must outlive the host threads still running in it.
-std::atomic<Kernel*> g_abandoned[16];
+std::atomic<KernelState*> g_abandoned[16];
 
 unsigned host_cores() {
   cpu_set_t set;
@@ -36,7 +36,7 @@ unsigned host_cores() {
   return n > 0 ? unsigned(n) : 1;
 }
 
-void host_main(Kernel* k, HostThread* h, Vcpu* initial) {
+void host_main(KernelState* k, HostThread* h, Vcpu* initial) {
   h->kernel = k;
   host_set_self(h);
   md::altstack_setup();
@@ -73,7 +73,7 @@ void host_main(Kernel* k, HostThread* h, Vcpu* initial) {
   k->running_hosts.fetch_sub(1, std::memory_order_release);
 }
 
-bool start_host(Kernel* k, Vcpu* v) KT_REQUIRES(k->host_lock) {
+bool start_host(KernelState* k, Vcpu* v) KT_REQUIRES(k->host_lock) {
   auto* h = new (std::nothrow) HostThread;
   if (!h) return false;
   try {
@@ -97,7 +97,7 @@ int validate(const kt_config& c) {
   return 0;
 }
 
-void wake_everyone(Kernel* k) {
+void wake_everyone(KernelState* k) {
   for (unsigned i = 0; i < k->ncpu; i++) k->vcpu(i)->kick();
   SpinGuard g(k->host_lock);
   for (HostThread* h : k->hosts) {
@@ -106,7 +106,7 @@ void wake_everyone(Kernel* k) {
   }
 }
 
-void report_left(Kernel* k) {
+void report_left(KernelState* k) {
   unsigned n = 0;
   proctab::for_each([&](KThread* t) {
     if (t->kernel_ != k) return;
@@ -120,7 +120,7 @@ void report_left(Kernel* k) {
   if (n) fprintf(k->console, "kt_shutdown: %u kernel thread%s left behind\n", n, n == 1 ? "" : "s");
 }
 
-void release_threads(Kernel* k) {
+void release_threads(KernelState* k) {
   proctab::for_each([&](KThread* t) {
     if (t->kernel_ != k) return;  // an abandoned kernel's: may still run
     // Unhook it from the structures that outlive this kernel (the sleep
@@ -137,7 +137,7 @@ void release_threads(Kernel* k) {
 
 }  // namespace
 
-Kernel* kern() {
+KernelState* kern() {
   // A host thread keeps the kernel it was started by, so one left running by
   // an abandoning shutdown never sees the next boot's.
   HostThread* h = host_self();
@@ -146,7 +146,7 @@ Kernel* kern() {
 }
 
 void console_printf(const char* fmt, ...) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   FILE* out = k ? k->console : stderr;
   va_list ap;
   va_start(ap, fmt);
@@ -206,7 +206,7 @@ void hostcall_enter() {
   if (!t) return;  // a host thread may block as it likes
   Vcpu* v = h->vcpu;
   if (!v) panic("kt_hostcall_enter: pid %d '%s' is already in a host call", t->pid_, t->name_);
-  Kernel* k = kern();
+  KernelState* k = kern();
   HostThread* spare = nullptr;
   {
     SpinGuard g(k->host_lock);
@@ -258,7 +258,7 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   int down = 0;
   if (!g_boot_state.compare_exchange_strong(down, 1)) return EBUSY;
 
-  auto* k = new Kernel;
+  auto* k = new KernelState;
   k->ncpu = c.ncpu ? c.ncpu : std::min<unsigned>(host_cores(), KT_MAXCPU);
   k->maxproc = c.maxproc ? c.maxproc : KT_DEFAULT_MAXPROC;
   k->stack_size = (c.stack_size ? c.stack_size : KT_DEFAULT_STACK) * md::kSanitizerStackFactor;
@@ -301,7 +301,7 @@ extern "C" void kt_shutdown(int howto) {
   int up = 2;
   if (curthread()) panic("kt_shutdown: called from a kernel thread; shut down from a host thread");
   if (!g_boot_state.compare_exchange_strong(up, 1)) return;
-  Kernel* k = kern();
+  KernelState* k = kern();
   shutdown_run(howto);
 
   k->stopping.store(true, std::memory_order_seq_cst);
@@ -333,7 +333,7 @@ extern "C" void kt_shutdown(int howto) {
     }
     md::stacks_abandon();
     for (auto& slot : g_abandoned) {
-      Kernel* none = nullptr;
+      KernelState* none = nullptr;
       if (slot.compare_exchange_strong(none, k)) break;
     }
   } else {
@@ -364,14 +364,14 @@ extern "C" void kt_shutdown(int howto) {
 
 extern "C" int kt_booted(void) { return g_boot_state.load(std::memory_order_acquire) == 2; }
 extern "C" unsigned kt_ncpu(void) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   return k ? k->ncpu : 0;
 }
 extern "C" unsigned kt_hz(void) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   return k ? k->hz : 0;
 }
 extern "C" uint64_t kt_ticks(void) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   return k ? (now_ns() - k->boot_ns) / k->tick_ns : 0;
 }

@@ -1,4 +1,4 @@
-// Kernel: the one booted instance, its configuration and its vCPUs.
+// KernelState: the one booted instance, its configuration and its vCPUs.
 #pragma once
 
 #include <atomic>
@@ -12,7 +12,7 @@
 
 namespace kt {
 
-struct Kernel {
+struct KernelState {
   // Configuration [I].
   unsigned ncpu = 1;
   unsigned maxproc = KT_DEFAULT_MAXPROC;
@@ -27,10 +27,10 @@ struct Kernel {
 
   Vcpu* vcpus = nullptr;  // [I] ncpu of them
   std::atomic<bool> stopping{false};
-  std::atomic<unsigned> next_cpu{0};  // round robin for creation from host threads
-  std::atomic<unsigned> nidle{0};     // vCPUs idle, a hint for waking stealers
-  std::atomic<unsigned> nspinning{0}; // idle vCPUs spinning before they park
-  unsigned max_spinning = 1;          // [I] the host's cores: spinners never outnumber them
+  std::atomic<unsigned> next_cpu{0};   // round robin for creation from host threads
+  std::atomic<unsigned> nidle{0};      // vCPUs idle, a hint for waking stealers
+  std::atomic<unsigned> nspinning{0};  // idle vCPUs spinning before they park
+  unsigned max_spinning = 1;           // [I] the host's cores: spinners never outnumber them
 
   // Host threads: one per vCPU at boot, plus those lent to host calls.
   SpinLock host_lock;
@@ -44,7 +44,7 @@ struct Kernel {
 };
 
 // kern() is the running kernel, or nullptr.
-Kernel* kern();
+KernelState* kern();
 
 // console_printf() prints on the kernel console (stderr by default).
 void console_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

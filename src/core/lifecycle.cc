@@ -20,7 +20,7 @@ constexpr size_t kMaxStack = size_t(1) << 30;
 
 char*& entry_sp(KThread* t) { return t->entry_sp_; }
 
-int validate(const kt_thread_attr* a, void (*func)(void*), Kernel* k) {
+int validate(const kt_thread_attr* a, void (*func)(void*), KernelState* k) {
   if (!a || !func) return EINVAL;
   if (a->pri != -1 && (a->pri < KT_PRI_MIN || a->pri > KT_PRI_MAX)) return EINVAL;
   if (a->sched != KT_SCHED_RR && a->sched != KT_SCHED_TS) return EINVAL;
@@ -82,7 +82,7 @@ void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {}
 
 // alloc_descriptor() builds an idle thread with everything but a stack and
 // an entry: the first half of thread_alloc, and all of kt_thread_reserve.
-KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err, bool exempt = false) {
+KThread* alloc_descriptor(const kt_thread_attr* a, KernelState* k, int* err, bool exempt = false) {
   Vcpu* v = curvcpu();
   KThread* t = proctab::alloc(v ? &v->threads_ : nullptr, err, exempt);
   if (!t) return nullptr;
@@ -129,7 +129,7 @@ KThread* alloc_descriptor(const kt_thread_attr* a, Kernel* k, int* err, bool exe
 
 // attach_stack() gives an unlaunched thread its stack and copies data to its
 // top; on failure the thread is left without a stack.
-int attach_stack(KThread* t, Kernel* k, void* top, size_t len, size_t size, const void* data,
+int attach_stack(KThread* t, KernelState* k, void* top, size_t len, size_t size, const void* data,
                  size_t data_len, void** arg) {
   Vcpu* v = curvcpu();
   if (top) {
@@ -157,7 +157,7 @@ int attach_stack(KThread* t, Kernel* k, void* top, size_t len, size_t size, cons
 
 KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err,
                       bool exempt) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   if (!k) {
     *err = ENXIO;
     return nullptr;
@@ -177,7 +177,7 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
 }
 
 int thread_reserve(const kt_thread_attr* a, kt_tid_t* out) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   if (!k) return ENXIO;
   if (!a || a->stack_top || a->stack_len || a->stack_size || a->data || a->data_len) return EINVAL;
   int err = validate(
@@ -192,7 +192,7 @@ int thread_reserve(const kt_thread_attr* a, kt_tid_t* out) {
 }
 
 int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   if (!k) return ENXIO;
   if (!l || !l->func || (l->stack_top == nullptr) != (l->stack_len == 0) ||
       (l->stack_top && l->stack_len < KT_MIN_STACK) || (l->data_len && !l->data) ||
@@ -212,8 +212,8 @@ int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
     t->exiting_ = true;  // "being launched"; cleared below
   }
   void* arg = l->arg;
-  const int err = attach_stack(t, k, l->stack_top, l->stack_len, l->stack_size, l->data, l->data_len,
-                               &arg);
+  const int err =
+      attach_stack(t, k, l->stack_top, l->stack_len, l->stack_size, l->data, l->data_len, &arg);
   {
     SpinGuard g(t->lock_);
     t->exiting_ = false;

@@ -108,7 +108,7 @@ void reap(KThread* t, HostThread* h) {
   if (!wait_for_joiner) proctab::free(t, v ? &v->threads_ : nullptr);
 }
 
-void wake_idle_stealer(Kernel* k, Vcpu* busy) {
+void wake_idle_stealer(KernelState* k, Vcpu* busy) {
   for (unsigned i = 1; i < k->ncpu; i++) {
     Vcpu* o = k->vcpu((busy->id + i) % k->ncpu);
     if (o->idle_.load(std::memory_order_seq_cst)) {
@@ -121,7 +121,7 @@ void wake_idle_stealer(Kernel* k, Vcpu* busy) {
 // steal() takes an unbound thread from another vCPU's queue. While still
 // spinning (eager false) it only takes from a queue of two or more, so that
 // the thread a busy vCPU is about to run next stays where its cache is.
-KThread* steal(Kernel* k, Vcpu* v, bool eager) {
+KThread* steal(KernelState* k, Vcpu* v, bool eager) {
   const uint32_t min = eager ? 1 : 2;
   for (unsigned i = 1; i < k->ncpu; i++) {
     Vcpu* o = k->vcpu((v->id + i) % k->ncpu);
@@ -142,7 +142,7 @@ KThread* steal(Kernel* k, Vcpu* v, bool eager) {
   return nullptr;
 }
 
-bool stealable(Kernel* k, Vcpu* v) {
+bool stealable(KernelState* k, Vcpu* v) {
   for (unsigned i = 1; i < k->ncpu; i++)
     if (k->vcpu((v->id + i) % k->ncpu)->nrun_free_.load(std::memory_order_seq_cst) > 0) return true;
   return false;
@@ -153,7 +153,7 @@ bool stealable(Kernel* k, Vcpu* v) {
 // idle.
 constexpr uint64_t kSpinNs = 50000;
 
-void idle_wait(Kernel* k, Vcpu* v) {
+void idle_wait(KernelState* k, Vcpu* v) {
   // Spin only while few others do: on an oversubscribed host (more vCPUs
   // than cores) a spinner takes the CPU from the thread that would give it
   // work.
@@ -230,7 +230,7 @@ void setrunnable(KThread* t, bool tail) {
   Vcpu* v = t->bound_;
   if (!v) v = t->vcpu_.load(std::memory_order_relaxed);
   if (!v) v = self ? self : pick_vcpu_for_new();
-  Kernel* k = v->kernel;
+  KernelState* k = v->kernel;
   if (t->sched_ == KT_SCHED_TS) ts_update(t);
   t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
   t->vcpu_.store(v, std::memory_order_relaxed);
@@ -246,7 +246,6 @@ void setrunnable(KThread* t, bool tail) {
     tail = false;
   }
   const bool old_free = t->bound_ == nullptr;
-  uint32_t queued;
   {
     SpinGuard g(v->runq_lock_);
     if (old_free) {
@@ -255,7 +254,6 @@ void setrunnable(KThread* t, bool tail) {
     } else {
       v->rq_bound_.push_back(t);
     }
-    queued = v->nrun_.load(std::memory_order_relaxed) + 1;
     add_count(v->nrun_, 1);
   }
   if (t->pri_ < v->cur_pri_.load(std::memory_order_relaxed))
@@ -266,8 +264,13 @@ void setrunnable(KThread* t, bool tail) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (v->idle_.load(std::memory_order_relaxed)) v->kick();
   }
-  // Work is piling up on a busy vCPU: let an idle one come and steal.
-  if (old_free && queued > 1 && k->nidle.load(std::memory_order_relaxed) > 0)
+  // Free work queued behind a busy vCPU, with another idle: wake that one to
+  // steal it. (Same-vCPU wakeups go to next_ and never get here, so this
+  // costs nothing in a hand-off between two threads.) Without it a thread
+  // queued behind one that never reaches a preemption point would wait for
+  // ever while a vCPU sleeps.
+  if (old_free && k->nidle.load(std::memory_order_relaxed) > 0 &&
+      !v->idle_.load(std::memory_order_relaxed))
     wake_idle_stealer(k, v);
 }
 
@@ -374,7 +377,7 @@ void sched_exit(KThread* t) {
 }
 
 Vcpu* pick_vcpu_for_new() {
-  Kernel* k = kern();
+  KernelState* k = kern();
   return k->vcpu(k->next_cpu.fetch_add(1, std::memory_order_relaxed) % k->ncpu);
 }
 
@@ -392,7 +395,7 @@ void ts_update(KThread* t) {
 }
 
 void Vcpu::run_loop(HostThread* h) {
-  Kernel* k = kern();
+  KernelState* k = kern();
   for (;;) {
     if (h->vcpu != this || k->stopping.load(std::memory_order_relaxed)) return;
     run_timers(this);

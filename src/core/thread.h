@@ -44,57 +44,57 @@ const char* to_string(ThreadState s);
 
 inline constexpr uint32_t kThreadMagic = 0x6b746872;  // "kthr"
 inline constexpr uint32_t kFreeMagic = 0x66726565;    // "free"
-inline constexpr size_t kFaceAreaSize = 256;  // KT_FACE_AREA
+inline constexpr size_t kFaceAreaSize = 256;          // KT_FACE_AREA
 
 struct KThread {
-  uint32_t magic_ = kFreeMagic;  // [a-ish] checked on every handle lookup
-  std::atomic<uint32_t> gen_{1};  // [a] bumped (under lock_) when freed
-  uint32_t index_ = 0;            // [I] slot in the process table
-  int pid_ = 0;                   // [I]
-  struct Kernel* kernel_ = nullptr;  // [I] the kernel it was created in
+  uint32_t magic_ = kFreeMagic;                         // [a-ish] checked on every handle lookup
+  std::atomic<uint32_t> gen_{1};                        // [a] bumped (under lock_) when freed
+  uint32_t index_ = 0;                                  // [I] slot in the process table
+  int pid_ = 0;                                         // [I]
+  struct KernelState* kernel_ = nullptr;                // [I] the kernel it was created in
   std::atomic<ThreadState> state_{ThreadState::kFree};  // [a] for ps; transitions below
 
   // Scheduling.
-  ListNode rq_link_;               // [h] run queue link
-  uint8_t pri_ = KT_PRI_KERNEL;    // [h] current priority
+  ListNode rq_link_;                  // [h] run queue link
+  uint8_t pri_ = KT_PRI_KERNEL;       // [h] current priority
   uint8_t base_pri_ = KT_PRI_KERNEL;  // [h]
-  uint8_t sched_ = KT_SCHED_RR;    // [I]
-  unsigned flags_ = 0;             // [I] enum kt_thread_flags
-  Vcpu* bound_ = nullptr;          // [I] the only vCPU it may run on
+  uint8_t sched_ = KT_SCHED_RR;       // [I]
+  unsigned flags_ = 0;                // [I] enum kt_thread_flags
+  Vcpu* bound_ = nullptr;             // [I] the only vCPU it may run on
   std::atomic<Vcpu*> vcpu_{nullptr};  // [a] where it runs, or last ran / is queued
-  uint32_t estcpu_ = 0;            // [h] KT_SCHED_TS: recent CPU use, in ticks
-  uint64_t slept_at_ = 0;          // [h] KT_SCHED_TS: when it went to sleep
+  uint32_t estcpu_ = 0;               // [h] KT_SCHED_TS: recent CPU use, in ticks
+  uint64_t slept_at_ = 0;             // [h] KT_SCHED_TS: when it went to sleep
 
   // Machine state.
-  md::Fctx ctx_ = nullptr;  // [h] where it is suspended
-  md::Stack stack_;         // [I]
-  md::FiberSan san_;        // [h]
-  uintptr_t unwind_stop_ = 0;  // [I] CFA of the entry trampoline: exit unwinds to here
-  char* entry_sp_ = nullptr;   // [I] where the first frame goes (below carved data)
+  md::Fctx ctx_ = nullptr;                  // [h] where it is suspended
+  md::Stack stack_;                         // [I]
+  md::FiberSan san_;                        // [h]
+  uintptr_t unwind_stop_ = 0;               // [I] CFA of the entry trampoline: exit unwinds to here
+  char* entry_sp_ = nullptr;                // [I] where the first frame goes (below carved data)
   alignas(16) unsigned char exit_exc_[64];  // [h] the exception object exit unwinds with
 
   // Sleeping.
   Sleeper slp_;
   std::atomic<const char*> wmesg_{nullptr};  // [a] what ps shows while asleep
-  std::atomic<uint32_t> intr_pending_{0};  // [a] interrupts not yet consumed
+  std::atomic<uint32_t> intr_pending_{0};    // [a] interrupts not yet consumed
 
   // The timeout of the current sleep.
-  int32_t timer_idx_ = -1;          // [t] position in the heap, -1 when unarmed
-  uint32_t timer_seq_ = 0;          // [t] slp_.seq when armed
-  uint64_t deadline_ = 0;           // [t]
-  Vcpu* timer_vcpu_ = nullptr;      // [h] whose heap holds the timer
+  int32_t timer_idx_ = -1;      // [t] position in the heap, -1 when unarmed
+  uint32_t timer_seq_ = 0;      // [t] slp_.seq when armed
+  uint64_t deadline_ = 0;       // [t]
+  Vcpu* timer_vcpu_ = nullptr;  // [h] whose heap holds the timer
 
   // Life cycle: join and exit.
   SpinLock lock_;
-  bool joiner_ KT_GUARDED_BY(lock_) = false;   // a joiner has registered
+  bool joiner_ KT_GUARDED_BY(lock_) = false;            // a joiner has registered
   Sleeper* joiner_slp_ KT_GUARDED_BY(lock_) = nullptr;  // where the joiner waits
-  bool detached_ KT_GUARDED_BY(lock_) = false; // joinable, but nobody will join
-  bool exiting_ KT_GUARDED_BY(lock_) = false;  // past the point of no return
+  bool detached_ KT_GUARDED_BY(lock_) = false;          // joinable, but nobody will join
+  bool exiting_ KT_GUARDED_BY(lock_) = false;           // past the point of no return
   int exit_code_ KT_GUARDED_BY(lock_) = 0;
 
   // Entry.
-  void (*entry_)(void*) = nullptr;  // [I]
-  void* arg_ = nullptr;             // [I]
+  void (*entry_)(void*) = nullptr;     // [I]
+  void* arg_ = nullptr;                // [I]
   void (*on_return_)(void) = nullptr;  // [I]
 
   // The big kernel lock: depth of this thread's holds (own use only).
@@ -115,11 +115,11 @@ struct KThread {
   // Plan 9 waiting: the qlock FIFO and the rendezvous table link through
   // their waiters; both are guarded by the lock of the queue they are on.
   KThread* ql_next_ = nullptr;
-  bool ql_handed_ = false;   // woken by a hand-off, not by an interrupt
+  bool ql_handed_ = false;  // woken by a hand-off, not by an interrupt
   uintptr_t rv_tag_ = 0;
   uintptr_t rv_val_ = 0;
   KThread* rv_next_ = nullptr;
-  bool rv_done_ = false;     // a partner took our value and left its own
+  bool rv_done_ = false;  // a partner took our value and left its own
 
   // FPU sections (NetBSD): how many are open.
   int fpu_depth_ = 0;  // [h]
@@ -181,7 +181,6 @@ unsigned nslabs();
 KThread* slab(unsigned i);
 
 }  // namespace proctab
-
 
 template <typename F>
 void proctab::for_each(F&& f) {

@@ -44,15 +44,15 @@ struct SwitchHook {
   SpinLock* lock = nullptr;
 };
 
-struct Kernel;
+struct KernelState;
 
 struct HostThread {
-  Kernel* kernel = nullptr;     // [I] the kernel that started it
-  Vcpu* vcpu = nullptr;         // [h] the vCPU driven, nullptr in a host call or spare
-  KThread* cur = nullptr;        // [h] kernel thread on this host thread
-  md::Fctx loop_ctx = nullptr;  // [h] the host's own context, suspended in run_loop
-  md::FiberSan san;             // [h] the host's own stack
-  SwitchHook hook;              // [h] set just before a jump, consumed just after
+  KernelState* kernel = nullptr;  // [I] the kernel that started it
+  Vcpu* vcpu = nullptr;           // [h] the vCPU driven, nullptr in a host call or spare
+  KThread* cur = nullptr;         // [h] kernel thread on this host thread
+  md::Fctx loop_ctx = nullptr;    // [h] the host's own context, suspended in run_loop
+  md::FiberSan san;               // [h] the host's own stack
+  SwitchHook hook;                // [h] set just before a jump, consumed just after
   // Spare pool: a spare waits on park_word for a vCPU to drive.
   std::atomic<uint32_t> park_word{0};
   std::atomic<Vcpu*> assigned{nullptr};
@@ -71,8 +71,8 @@ inline Vcpu* curvcpu() {
 }
 
 struct alignas(64) Vcpu {
-  unsigned id = 0;           // [I]
-  Kernel* kernel = nullptr;  // [I] (kern() costs a TLS read; hot paths use this)
+  unsigned id = 0;                // [I]
+  KernelState* kernel = nullptr;  // [I] (kern() costs a TLS read; hot paths use this)
 
   // Run queues: the leaf lock. Bound threads are kept apart so that idle
   // vCPUs can steal from rq_free_ without walking past them.
@@ -81,8 +81,8 @@ struct alignas(64) Vcpu {
   RunQueue rq_free_ KT_GUARDED_BY(runq_lock_);
   // Mirrors of the queues' sizes for lock-free peeking (idle checks,
   // stealers). Written only under runq_lock_, so plain stores suffice.
-  std::atomic<uint32_t> nrun_{0};       // [a]
-  std::atomic<uint32_t> nrun_free_{0};  // [a]
+  std::atomic<uint32_t> nrun_{0};                // [a]
+  std::atomic<uint32_t> nrun_free_{0};           // [a]
   std::atomic<int> cur_pri_{RunQueue::kLevels};  // [a] priority running now
   std::atomic<bool> need_resched_{false};        // [a] preempt at the next point
 
@@ -103,8 +103,8 @@ struct alignas(64) Vcpu {
   KThread* next_ = nullptr;
   md::StackCache stacks_;
   ThreadCache threads_;
-  uint64_t slice_end_ = 0;   // coarse ns; 0 = starts at the next check
-  uint64_t nswitch_ = 0;     // context switches, for ps and tests
+  uint64_t slice_end_ = 0;  // coarse ns; 0 = starts at the next check
+  uint64_t nswitch_ = 0;    // context switches, for ps and tests
   std::atomic<uint64_t> nsteal_{0};
 
   void run_loop(HostThread* h);

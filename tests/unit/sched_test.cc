@@ -3,6 +3,7 @@
 #include <set>
 #include <vector>
 
+#include "core/kernel.h"
 #include "kt_test.h"
 
 namespace kt::test {
@@ -86,6 +87,32 @@ TEST_P(Sched, IdleVcpusStealUnboundWork) {
   }));
   stop = true;
   for (auto& t : ts) t.join();
+}
+
+// A thread queued behind one that never reaches a preemption point is run
+// by another vCPU, which must be woken for it.
+TEST_P(Sched, WorkQueuedBehindAHogIsStolen) {
+  if (ncpu() < 2) GTEST_SKIP() << "needs two vCPUs";
+  for (int round = 0; round < 20; round++) {
+    std::atomic<bool> released{false}, hogging{false};
+    Thread hog({.name = "hog"}, [&] {
+      hogging = true;
+      while (!released) asm volatile("pause");  // no preemption point at all
+    });
+    ASSERT_TRUE(wait_until([&] { return hogging.load(); }));
+    // Let every other vCPU park (past its spin), so only a wakeup helps.
+    ASSERT_TRUE(wait_until([&] { return kern()->nidle.load() == ncpu() - 1; }));
+    // Some of these land on the hog's vCPU (placement is round robin).
+    for (int i = 0; i < 4; i++) {
+      std::atomic<bool> done{false};
+      Thread t({.name = "queued"}, [&] { done = true; });
+      const bool ran = wait_until([&] { return done.load(); });
+      if (!ran) released = true;  // let the hog go so the test can end
+      ASSERT_TRUE(ran) << "a thread queued behind a busy vCPU never ran (round " << round << ")";
+      t.join();
+    }
+    released = true;
+  }
 }
 
 TEST_P(Sched, BigLockSerialisesThreadsThatAreNotMpsafe) {
