@@ -1,0 +1,111 @@
+/*
+ * The example of FreeBSD kthread(9), compiled as written (with the
+ * forward declaration the real vfs_bio.c has): a buffer daemon started by
+ * kproc_start from SYSINIT, checking for suspension in its loop, suspended
+ * by kproc_shutdown at shutdown.
+ */
+#include <sys/eventhandler.h>
+#include <sys/kernel.h>
+#include <sys/kthread.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
+
+#include <kt/c/thread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ktc.h"
+
+static void buf_daemon(void);
+static int bd_request;
+static int loops;
+static struct proc* seen_first;
+
+static struct proc *bufdaemonproc;
+
+static struct kproc_desc buf_kp = {
+	"bufdaemon",
+	buf_daemon,
+	&bufdaemonproc
+};
+SYSINIT(bufdaemon, SI_SUB_KTHREAD_BUF, SI_ORDER_FIRST, kproc_start, &buf_kp);
+
+static void
+buf_daemon()
+{
+	int s;
+
+	seen_first = bufdaemonproc; /* valid from the first instruction */
+
+	/*
+	 * This process needs to be suspended prior to shutdown sync.
+	 */
+	EVENTHANDLER_REGISTER(shutdown_pre_sync, kproc_shutdown,
+	    bufdaemonproc, SHUTDOWN_PRI_LAST);
+
+	s = splbio();
+	for (;;) {
+		kthread_suspend_check(bufdaemonproc);
+
+		__atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED);
+		tsleep(&bd_request, PRIBIO, "psleep", hz / 100);
+	}
+	splx(s);
+}
+
+static int running(void* p) {
+  (void)p;
+  return __atomic_load_n(&loops, __ATOMIC_RELAXED) > 2;
+}
+
+static void started_by_sysinit_with_its_global_set(void) {
+  KTC_CHECK(ktc_wait(running, NULL));
+  KTC_CHECK(bufdaemonproc != NULL);
+  KTC_CHECK(seen_first == bufdaemonproc);
+  KTC_CHECK(strcmp(bufdaemonproc->p_comm, "bufdaemon") == 0);
+}
+
+static void suspended_by_kproc_shutdown(void) {
+  KTC_CHECK(ktc_wait(running, NULL));
+  ktc_shutdown();
+  const char* out = ktc_console();
+  KTC_CHECK(strstr(out, "Waiting (max 60 seconds) for system process `bufdaemon' to stop...stopped\n") != NULL);
+  KTC_CHECK(strstr(out, "left pid") != NULL && strstr(out, "'bufdaemon' suspended") != NULL);
+}
+
+/* A daemon that never checks: kproc_shutdown gives up after its wait. */
+static struct proc* deafproc;
+static void deaf(void* arg) {
+  (void)arg;
+  EVENTHANDLER_REGISTER(shutdown_pre_sync, kproc_shutdown, deafproc, SHUTDOWN_PRI_FIRST);
+  for (;;) tsleep(&deafproc, PRIBIO, "deaf", hz / 100);
+}
+static void timed_out_when_never_checked(void) {
+  kproc_shutdown_wait = 1;
+  KTC_CHECK_EQ(kthread_create(deaf, NULL, &deafproc, 0, 0, "deafdaemon"), 0);
+  while (kt_thread_state(deafproc->p_kt) != KT_SLEEPING) sched_yield();
+  ktc_shutdown();
+  kproc_shutdown_wait = 60;
+  KTC_CHECK(strstr(ktc_console(),
+                   "Waiting (max 1 seconds) for system process `deafdaemon' to stop...timed out\n") != NULL);
+}
+
+static void shutdown_handlers_deregister(void) {
+  eventhandler_tag tag =
+      EVENTHANDLER_REGISTER(shutdown_post_sync, kproc_shutdown, NULL, SHUTDOWN_PRI_DEFAULT);
+  KTC_CHECK(tag != NULL);
+  EVENTHANDLER_DEREGISTER(shutdown_post_sync, tag); /* else kproc_shutdown(NULL) panics */
+  ktc_shutdown();
+  KTC_CHECK(strstr(ktc_console(), "panic") == NULL);
+}
+
+static const struct ktc_case cases[] = {
+    {"kproc_start from SYSINIT starts the daemon; global_procpp is set before it runs",
+     started_by_sysinit_with_its_global_set},
+    {"kproc_shutdown suspends it at shutdown: Waiting ... stopped", suspended_by_kproc_shutdown},
+    {"a daemon that never checks: kproc_shutdown times out", timed_out_when_never_checked},
+    {"EVENTHANDLER_DEREGISTER removes a handler", shutdown_handlers_deregister},
+};
+
+KTC_MAIN("FreeBSD kthread(9): the bufdaemon example", cases)
