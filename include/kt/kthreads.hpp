@@ -4,6 +4,7 @@
 #include "kt/control.hpp"
 #include "kt/error.hpp"
 #include "kt/kernel.hpp"
+#include "kt/ps.hpp"
 #include "kt/sleep.hpp"
 #include "kt/sync.hpp"
 #include "kt/thread.hpp"

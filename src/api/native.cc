@@ -5,7 +5,9 @@
 #include "base/clock.h"
 #include "core/kernel.h"
 #include "core/lifecycle.h"
+#include "core/ps.h"
 #include "kt/c/control.h"
+#include "kt/ps.hpp"
 #include "kt/sleep.hpp"
 #include "kt/thread.hpp"
 #include "sync/sleepq.h"
@@ -22,8 +24,8 @@ void* thread_prepare(const ThreadOptions& o, void** token) {
   a.pri = o.priority;
   a.sched = int(o.sched);
   a.cpu = o.cpu;
-  a.flags = (o.mpsafe ? KT_MPSAFE : 0) | (o.intr ? KT_INTR : 0) |
-            (o.joinable ? KT_JOINABLE : 0) | (o.start_idle ? KT_IDLE : 0);
+  a.flags = (o.mpsafe ? KT_MPSAFE : 0) | (o.intr ? KT_INTR : 0) | (o.joinable ? KT_JOINABLE : 0) |
+            (o.start_idle ? KT_IDLE : 0);
   a.stack_size = o.stack_size;
   if (!o.stack.empty()) {
     a.stack_top = o.stack.data() + o.stack.size();
@@ -31,7 +33,8 @@ void* thread_prepare(const ThreadOptions& o, void** token) {
   }
   int err = 0;
   // A placeholder entry: the real one is set once the callable is in place.
-  KThread* t = thread_alloc(&a, [](void*) {}, nullptr, &err);
+  KThread* t = thread_alloc(
+      &a, [](void*) {}, nullptr, &err);
   if (!t) {
     const char* why = err == EINVAL   ? "invalid options (priority, cpu, flags or stack)"
                       : err == EAGAIN ? "maxproc kernel threads already exist"
@@ -73,6 +76,27 @@ void Thread::detach() {
     if (rc != 0) throw Error(rc, "kt::Thread::detach: " + describe());
     joinable_ = false;
   }
+}
+
+std::vector<ProcInfo> ps() {
+  std::vector<ProcInfo> out;
+  for (const PsRow& r : ps_rows()) {
+    ProcInfo p;
+    p.id = r.tid;
+    p.pid = r.pid;
+    p.name = r.name;
+    p.state = State(int(r.state));
+    p.wmesg = r.wmesg;
+    p.priority = r.pri;
+    p.cpu = r.vcpu;
+    p.bound = r.bound;
+    p.flags = r.flags;
+    p.timeshare = r.sched == KT_SCHED_TS;
+    p.stack_size = r.stack_size;
+    p.stack_touched = r.stack_touched;
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 void this_thread::sleep_for(std::chrono::nanoseconds d) {

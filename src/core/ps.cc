@@ -10,11 +10,11 @@
 
 namespace kt {
 
-std::vector<ProcInfo> ps_snapshot() {
-  std::vector<ProcInfo> out;
+std::vector<PsRow> ps_rows() {
+  std::vector<PsRow> out;
   KT_RACY_READS_BEGIN();
   proctab::for_each([&](KThread* t) {
-    ProcInfo p;
+    PsRow p;
     p.tid = t->tid();
     p.pid = t->pid_;
     memcpy(p.name, t->name_, sizeof p.name);
@@ -33,15 +33,14 @@ std::vector<ProcInfo> ps_snapshot() {
     out.push_back(p);
   });
   KT_RACY_READS_END();
-  std::sort(out.begin(), out.end(),
-            [](const ProcInfo& a, const ProcInfo& b) { return a.pid < b.pid; });
+  std::sort(out.begin(), out.end(), [](const PsRow& a, const PsRow& b) { return a.pid < b.pid; });
   return out;
 }
 
 void ps_print(FILE* out) {
   fprintf(out, "%6s %-16s %-9s %-8s %4s %4s %-6s %8s %8s\n", "PID", "NAME", "STATE", "WCHAN", "PRI",
           "CPU", "FLAGS", "STACK", "TOUCHED");
-  for (const ProcInfo& p : ps_snapshot()) {
+  for (const PsRow& p : ps_rows()) {
     char flags[8];
     int n = 0;
     if (p.flags & KT_MPSAFE) flags[n++] = 'M';

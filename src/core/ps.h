@@ -9,7 +9,7 @@
 
 namespace kt {
 
-struct ProcInfo {
+struct PsRow {
   kt_tid_t tid = 0;
   int pid = 0;
   char name[KT_MAXCOMLEN + 1] = {};
@@ -24,7 +24,7 @@ struct ProcInfo {
   size_t stack_touched = 0;
 };
 
-std::vector<ProcInfo> ps_snapshot();
+std::vector<PsRow> ps_rows();
 void ps_print(FILE* out);
 
 }  // namespace kt

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <vector>
 
-#include "core/ps.h"
 #include "kt_test.h"
 
 namespace kt::test {
@@ -39,9 +38,8 @@ TEST_P(Control, SuspendWaitsForTheTargetsCheckAndResumeLetsItGo) {
   EXPECT_TRUE(wait_until([&] { return worker.state() == State::kSuspended; }));
   EXPECT_EQ(loops.load(), frozen);  // suspended: no progress
   bool found = false;
-  for (const ProcInfo& p : ps_snapshot())
-    if (p.tid == worker.id())
-      found = p.state == ThreadState::kSuspended && std::string(p.wmesg) == "ktsusp";
+  for (const ProcInfo& p : ps())
+    if (p.id == worker.id()) found = p.state == State::kSuspended && p.wmesg == "ktsusp";
   EXPECT_TRUE(found) << "ps shows the worker suspended on ktsusp";
   resume(worker);
   EXPECT_TRUE(wait_until([&] { return loops.load() > frozen; }));
@@ -222,8 +220,7 @@ TEST_P(Control, BrokenThreadsAreKeptUpToNbroken) {
   for (int i = 1; i <= KT_NBROKEN; i++)
     EXPECT_TRUE(wait_until([&] { return ts[size_t(i)].state() == State::kBroken; }));
   bool shown = false;
-  for (const ProcInfo& p : ps_snapshot())
-    shown |= p.state == ThreadState::kBroken && std::string(p.name) == "dbg1";
+  for (const ProcInfo& p : ps()) shown |= p.state == State::kBroken && p.name == "dbg1";
   EXPECT_TRUE(shown);
   for (auto& t : ts) t.detach();  // the shutdown reports and frees the rest
 }

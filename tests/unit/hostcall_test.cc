@@ -1,7 +1,6 @@
 // Blocking host calls hand the vCPU to another host thread meanwhile.
 #include <unistd.h>
 
-#include "core/ps.h"
 #include "kt_test.h"
 
 namespace kt::test {
@@ -27,8 +26,7 @@ TEST(Hostcall, BlockedHostCallDoesNotStopTheVcpu) {
     });
     ASSERT_TRUE(wait_until([&] { return reader.state() == State::kHostcall; }));
     bool listed = false;
-    for (const ProcInfo& p : ps_snapshot())
-      listed |= p.tid == reader.id() && p.state == ThreadState::kHostcall;
+    for (const ProcInfo& p : ps()) listed |= p.id == reader.id() && p.state == State::kHostcall;
     EXPECT_TRUE(listed);
     // The only vCPU is free for others while the reader blocks.
     Thread other([&] { other_ran = true; });

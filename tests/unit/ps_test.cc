@@ -1,5 +1,4 @@
 // The ps listing.
-#include "core/ps.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +35,21 @@ TEST(Ps, ListsPidNameStateAndWaitMessage) {
     EXPECT_NE(row.find("sleeping"), std::string::npos) << row;
     EXPECT_NE(row.find("napping"), std::string::npos) << row;
     EXPECT_NE(row.find(" 77 "), std::string::npos) << row;
+    // The same row through the C++ API.
+    bool found = false;
+    for (const ProcInfo& p : kt::ps()) {
+      if (p.id != t.id()) continue;
+      found = true;
+      EXPECT_EQ(p.pid, t.pid());
+      EXPECT_EQ(p.name, "napper");
+      EXPECT_EQ(p.state, State::kSleeping);
+      EXPECT_EQ(p.wmesg, "napping");
+      EXPECT_EQ(p.priority, 77);
+      EXPECT_EQ(p.cpu, 1);
+      EXPECT_TRUE(p.bound);
+      EXPECT_GT(p.stack_size, 0u);
+    }
+    EXPECT_TRUE(found);
     kt_wakeup(&chan);
   }
   kt_shutdown(0);

@@ -2,7 +2,6 @@
 #include <cstring>
 #include <vector>
 
-#include "core/ps.h"
 #include "kt_test.h"
 
 namespace kt::test {
@@ -43,12 +42,12 @@ TEST_P(Stack, LargeStackCanBeUsedAndPsShowsTouched) {
     while (phase != 4) kt_thread_yield();
   });
   ASSERT_TRUE(wait_until([&] { return phase.load() == 1; }));
-  for (const ProcInfo& p : ps_snapshot())
-    if (p.tid == t.id()) touched_small = p.stack_touched;
+  for (const ProcInfo& p : ps())
+    if (p.id == t.id()) touched_small = p.stack_touched;
   phase = 2;
   ASSERT_TRUE(wait_until([&] { return phase.load() == 3; }));
-  for (const ProcInfo& p : ps_snapshot())
-    if (p.tid == t.id()) touched_big = p.stack_touched;
+  for (const ProcInfo& p : ps())
+    if (p.id == t.id()) touched_big = p.stack_touched;
   phase = 4;
   t.join();
   EXPECT_GE(touched_big, 256u * 1024);
