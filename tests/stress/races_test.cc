@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/thread.h"
+#include "kt/c/startup.h"
 #include "unit/kt_test.h"
 
 namespace kt::test {
@@ -236,6 +237,57 @@ TEST_P(Races, SuspendRacesResume) {
   target.join();
   resumer.join();
   EXPECT_EQ(ok + timed_out, n);
+}
+
+}  // namespace
+}  // namespace kt::test
+
+namespace kt::test {
+namespace {
+
+// Shutdown racing suspension: a shutdown handler suspends a thread (as
+// kproc_shutdown does) while another suspends and resumes it. Every
+// shutdown finishes, and leaves nothing allocated.
+TEST(ShutdownRaces, ShutdownRacesSuspension) {
+  for (int round = 0; round < 40 / kScale + 2; round++) {
+    // The report of what shutdown left goes to a buffer, not the test log.
+    char* buf = nullptr;
+    size_t len = 0;
+    FILE* console = open_memstream(&buf, &len);
+    kt_config c{};
+    c.ncpu = 4;
+    c.console = console;
+    ASSERT_EQ(kt_boot(&c), 0);
+    static kt_tid_t target;
+    static std::atomic<bool> stop;
+    stop = false;
+    Thread t({.name = "target", .joinable = false}, [] {
+      for (;;) {
+        kt_suspend_check(kt_thread_self());
+        kt_thread_yield();
+      }
+    });
+    target = t.id();
+    Thread churn({.name = "churn", .joinable = false}, [] {
+      while (!stop) {
+        kt_suspend(target, 100000);
+        kt_resume(target);
+      }
+    });
+    kt_shutdown_register(
+        KT_SHUTDOWN_PRE_SYNC,
+        [](void*, int) {
+          stop = true;
+          const int rc = kt_suspend(target, 50000000);  // bounded, like kproc_shutdown
+          EXPECT_TRUE(rc == 0 || rc == EWOULDBLOCK || rc == ESRCH) << rc;
+        },
+        nullptr, 20000);
+    kt_shutdown(0);
+    fclose(console);
+    EXPECT_NE(std::string(buf, len).find("'target'"), std::string::npos);  // reported left
+    free(buf);
+    EXPECT_EQ(proctab::nprocs(), 0u);
+  }
 }
 
 }  // namespace
