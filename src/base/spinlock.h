@@ -6,6 +6,8 @@
 // released by the next context (see sched.h). Lock order: src/base/lock_order.h.
 #pragma once
 
+#include <sched.h>
+
 #include <atomic>
 
 #include "base/thread_annotations.h"
@@ -18,9 +20,18 @@ class KT_CAPABILITY("spinlock") SpinLock {
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
 
+  // lock() spins, giving its host CPU away every kSpinsBeforeYield rounds
+  // (some microseconds): vCPUs are host threads and may outnumber the host's cores,
+  // so the holder may be a preempted host thread that needs this very CPU
+  // to finish its short section (lock-holder preemption). Without the yield
+  // a waiter burned its whole host time slice, and join/exit under
+  // oversubscription cost milliseconds each.
   void lock() KT_ACQUIRE() {
     while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+      for (unsigned i = 1; locked_.load(std::memory_order_relaxed); i++) {
+        __builtin_ia32_pause();
+        if ((i & (kSpinsBeforeYield - 1)) == 0) sched_yield();
+      }
     }
   }
   bool try_lock() KT_TRY_ACQUIRE(true) {
@@ -34,6 +45,7 @@ class KT_CAPABILITY("spinlock") SpinLock {
   void assert_held() const KT_ASSERT_CAPABILITY(this) {}
 
  private:
+  static constexpr unsigned kSpinsBeforeYield = 1024;  // a power of two
   std::atomic<bool> locked_{false};
 };
 
