@@ -21,12 +21,6 @@ using namespace kt;
 
 namespace {
 
-KThread* need_kthread(const char* fn) {
-  KThread* t = curthread();
-  if (!t) panic("%s: called from a host thread; it must be called from a kernel thread", fn);
-  return t;
-}
-
 uint64_t deadline_after(uint64_t timo_ns) { return timo_ns ? now_ns() + timo_ns : 0; }
 
 }  // namespace
@@ -122,24 +116,24 @@ int kt_thread_exit_status(kt_tid_t t, int* code) {
 void kt_hostcall_enter(void) { hostcall_enter(); }
 void kt_hostcall_exit(void) { hostcall_exit(); }
 
-void kt_biglock_enter(void) { biglock_acquire(need_kthread("kt_biglock_enter")); }
-void kt_biglock_exit(void) { biglock_release(need_kthread("kt_biglock_exit")); }
+void kt_biglock_enter(void) { biglock_acquire(curthread_or_panic("kt_biglock_enter")); }
+void kt_biglock_exit(void) { biglock_release(curthread_or_panic("kt_biglock_exit")); }
 int kt_biglock_held(void) { return biglock_held(curthread()); }
 
 int kt_sleep(const void* wchan, const char* wmesg, int flags, uint64_t timo_ns) {
-  need_kthread("kt_sleep");
+  curthread_or_panic("kt_sleep");
   if (!wchan) panic("kt_sleep: NULL wait channel");
   return kt::sleep_on(wchan, wmesg, flags, deadline_after(timo_ns));
 }
 
 void kt_sleep_setup(const void* wchan, const char* wmesg, int flags) {
-  KThread* t = need_kthread("kt_sleep_setup");
+  KThread* t = curthread_or_panic("kt_sleep_setup");
   if (!wchan) panic("kt_sleep_setup: NULL wait channel");
   sleep_setup(&t->slp_, wchan, wmesg, flags);
 }
 
 int kt_sleep_finish(uint64_t timo_ns, int do_sleep) {
-  KThread* t = need_kthread("kt_sleep_finish");
+  KThread* t = curthread_or_panic("kt_sleep_finish");
   return sleep_finish(&t->slp_, deadline_after(timo_ns), do_sleep != 0);
 }
 

@@ -30,7 +30,7 @@ class KT_CAPABILITY("spinlock") SpinLock {
     while (locked_.exchange(true, std::memory_order_acquire)) {
       for (unsigned i = 1; locked_.load(std::memory_order_relaxed); i++) {
         __builtin_ia32_pause();
-        if ((i & (kSpinsBeforeYield - 1)) == 0) sched_yield();
+        if ((i & (kSpinsBeforeYield - 1)) == 0) ::sched_yield();  // the host's, not kt::sched_yield
       }
     }
   }

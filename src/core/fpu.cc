@@ -14,23 +14,13 @@
 
 using namespace kt;
 
-namespace {
-
-KThread* fpu_caller(const char* fn) {
-  KThread* t = curthread();
-  if (!t) panic("%s: called from a host thread; FPU sections belong to kernel threads", fn);
-  return t;
-}
-
-}  // namespace
-
 extern "C" int kt_fpu_enter(void) {
-  KThread* t = fpu_caller("kthread_fpu_enter");
+  KThread* t = curthread_or_panic("kthread_fpu_enter");
   return t->fpu_depth_++;
 }
 
 extern "C" void kt_fpu_exit(int cookie) {
-  KThread* t = fpu_caller("kthread_fpu_exit");
+  KThread* t = curthread_or_panic("kthread_fpu_exit");
   if (t->fpu_depth_ == 0)
     panic("kthread_fpu_exit: pid %d '%s' is not in an FPU section", t->pid_, t->name_);
   if (cookie != t->fpu_depth_ - 1)

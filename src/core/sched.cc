@@ -193,6 +193,12 @@ KThread* curthread() {
   return h ? h->cur : nullptr;
 }
 
+KThread* curthread_or_panic(const char* fn) {
+  KThread* t = curthread();
+  if (!t) panic("%s: called from a host thread; it must be called from a kernel thread", fn);
+  return t;
+}
+
 void finish_switch(md::Transfer tr) {
   HostThread* h = host_self();
   md::san_after(h->cur ? &h->cur->san_ : &h->san);
@@ -225,30 +231,16 @@ void Vcpu::kick() {
   futex_wake(&wake_seq_, 1);
 }
 
-void setrunnable(KThread* t, bool tail) {
-  Vcpu* self = curvcpu();
-  Vcpu* v = t->bound_;
-  if (!v) v = t->vcpu_.load(std::memory_order_relaxed);
-  if (!v) v = self ? self : pick_vcpu_for_new();
+// push_queued() puts a runnable thread on v's run queue and makes sure
+// someone will run it: v itself, an idle v kicked, or an idle vCPU woken to
+// steal it from a busy v. pri is t's priority as read before queueing: once
+// queued, t may run elsewhere and change it.
+static void push_queued(Vcpu* v, Vcpu* self, KThread* t, int pri) {
   KernelState* k = v->kernel;
-  if (t->sched_ == KT_SCHED_TS) ts_update(t);
-  t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
-  t->vcpu_.store(v, std::memory_order_relaxed);
-  if (v == self && !tail && curthread()) {
-    // Woken by a thread of this vCPU: it runs next. A thread displaced from
-    // next_ goes to the queue.
-    KThread* old = v->next_;
-    v->next_ = t;
-    if (t->pri_ < v->cur_pri_.load(std::memory_order_relaxed))
-      v->need_resched_.store(true, std::memory_order_relaxed);
-    if (!old) return;
-    t = old;
-    tail = false;
-  }
-  const bool old_free = t->bound_ == nullptr;
+  const bool free = t->bound_ == nullptr;
   {
     SpinGuard g(v->runq_lock_);
-    if (old_free) {
+    if (free) {
       v->rq_free_.push_back(t);
       add_count(v->nrun_free_, 1);
     } else {
@@ -256,7 +248,7 @@ void setrunnable(KThread* t, bool tail) {
     }
     add_count(v->nrun_, 1);
   }
-  if (t->pri_ < v->cur_pri_.load(std::memory_order_relaxed))
+  if (pri < v->cur_pri_.load(std::memory_order_relaxed))
     v->need_resched_.store(true, std::memory_order_relaxed);
   if (v != self) {
     // Dekker with idle_wait(): we queued, then look for idle_; it publishes
@@ -269,9 +261,33 @@ void setrunnable(KThread* t, bool tail) {
   // costs nothing in a hand-off between two threads.) Without it a thread
   // queued behind one that never reaches a preemption point would wait for
   // ever while a vCPU sleeps.
-  if (old_free && k->nidle.load(std::memory_order_relaxed) > 0 &&
+  if (free && k->nidle.load(std::memory_order_relaxed) > 0 &&
       !v->idle_.load(std::memory_order_relaxed))
     wake_idle_stealer(k, v);
+}
+
+void setrunnable(KThread* t, bool tail) {
+  HostThread* h = host_self();
+  Vcpu* self = h ? h->vcpu : nullptr;
+  Vcpu* v = t->bound_;
+  if (!v) v = t->vcpu_.load(std::memory_order_relaxed);
+  if (!v) v = self ? self : pick_vcpu_for_new();
+  if (t->sched_ == KT_SCHED_TS) ts_update(t);
+  const int pri = t->pri_;
+  t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+  t->vcpu_.store(v, std::memory_order_relaxed);
+  if (v == self && !tail && h->cur) {
+    // Woken by a thread of this vCPU: it runs next. A thread displaced from
+    // next_ goes to the queue (it is this vCPU's and not running: reading
+    // its priority is safe).
+    KThread* old = v->next_;
+    v->next_ = t;
+    if (pri < v->cur_pri_.load(std::memory_order_relaxed))
+      v->need_resched_.store(true, std::memory_order_relaxed);
+    if (old) push_queued(v, self, old, old->pri_);
+    return;
+  }
+  push_queued(v, self, t, pri);
 }
 
 void run_timers(Vcpu* v) {

@@ -194,6 +194,9 @@ void proctab::for_each(F&& f) {
 
 // Who is running: never cached across a switch (see md/context.h).
 KThread* curthread();
+// curthread_or_panic() is curthread() for calls only a kernel thread may
+// make: from a host thread it panics, naming fn and the rule.
+KThread* curthread_or_panic(const char* fn);
 
 // describe_current() writes "pid 12 'name'" or "host thread" for messages.
 void describe_current(char* buf, size_t len);

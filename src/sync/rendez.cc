@@ -18,12 +18,6 @@ using namespace kt;
 
 namespace {
 
-KThread* kthread_or_panic(const char* fn) {
-  KThread* t = curthread();
-  if (!t) panic("%s: called from a host thread; it must be called from a kernel thread", fn);
-  return t;
-}
-
 // The spin lock of a zeroed C structure: one byte of it.
 class ByteLock {
  public:
@@ -46,7 +40,7 @@ uint64_t deadline_after(uint64_t ns) { return ns ? now_ns() + ns : 0; }
 
 extern "C" int kt_rendez_sleep(struct kt_rendez* r, int (*cond)(void*), void* arg, uint64_t timo_ns,
                                int flags) {
-  KThread* t = kthread_or_panic("sleep");
+  KThread* t = curthread_or_panic("sleep");
   const uint64_t deadline = deadline_after(timo_ns);
   const bool intr = flags & KT_SLEEP_INTR;
   const kt_tid_t me = t->tid();
@@ -85,7 +79,7 @@ enum class QlockMode { kPlain, kInterruptible, kTry };
 
 // qlock_take() returns 0 when the lock is the caller's, EINTR or EBUSY.
 int qlock_take(kt_qlock* q, QlockMode mode) {
-  KThread* t = kthread_or_panic(mode == QlockMode::kInterruptible ? "eqlock" : "qlock");
+  KThread* t = curthread_or_panic(mode == QlockMode::kInterruptible ? "eqlock" : "qlock");
   {
     ByteLock g(&q->lock);
     // locked and owner change under the byte lock but are read without it
@@ -147,7 +141,7 @@ extern "C" int kt_eqlock_enter(struct kt_qlock* q) {
 extern "C" int kt_qlock_try(struct kt_qlock* q) { return qlock_take(q, QlockMode::kTry) == 0; }
 
 extern "C" void kt_qlock_exit(struct kt_qlock* q) {
-  KThread* t = kthread_or_panic("qunlock");
+  KThread* t = curthread_or_panic("qunlock");
   KThread* next;
   {
     ByteLock g(&q->lock);
@@ -187,7 +181,7 @@ RendezvousTable rv_table;
 }  // namespace
 
 extern "C" uintptr_t kt_rendezvous(uintptr_t tag, uintptr_t value) {
-  KThread* t = kthread_or_panic("rendezvous");
+  KThread* t = curthread_or_panic("rendezvous");
   {
     SpinGuard g(rv_table.lock);
     for (KThread** pp = &rv_table.waiting; *pp; pp = &(*pp)->rv_next_) {

@@ -138,7 +138,7 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
 int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
   KThread* t = s->thread;
   // The big lock is a sleeping lock: give it up before taking the chain.
-  const int biglock = t ? biglock_release_all(t) : 0;
+  const int biglock = t && t->biglock_depth_ ? biglock_release_all(t) : 0;
   Chain& c = chain_of(s->wchan.load(std::memory_order_relaxed));
   c.lock.lock();
   int r;
@@ -181,7 +181,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
   if (t) {
     if (r == EINTR) t->intr_pending_.store(0, std::memory_order_relaxed);
     t->wmesg_.store(nullptr, std::memory_order_relaxed);
-    biglock_reacquire(t, biglock);
+    if (biglock) biglock_reacquire(t, biglock);
   }
   return r;
 }
@@ -235,7 +235,12 @@ int wakeup_n(const void* wchan, int n) {
 bool wakeup_sleeper(Sleeper* s, const void* wchan) {
   Chain& c = chain_of(wchan);
   SpinGuard g(c.lock);
-  if (!s->link.linked() || s->wchan.load(std::memory_order_relaxed) != wchan) return false;
+  // s may be queued on another chain, whose lock (not ours) guards its
+  // link: look at the sequence first (odd: queued; published after wchan),
+  // then at wchan, and touch the link only if both say it is on ours.
+  if ((s->seq.load(std::memory_order_acquire) & 1) == 0 ||
+      s->wchan.load(std::memory_order_relaxed) != wchan)
+    return false;
   dequeue(s, 0);
   wake_dequeued(s);
   return true;

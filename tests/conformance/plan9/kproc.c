@@ -65,9 +65,9 @@ static int npkts; /* guarded by the qlock below */
 static QLock pktl;
 static int consumed;
 static char lasterr[ERRMAX];
-static int havepkt(void* a) {
+static int havepkt(void* a) { /* read without the lock, as Plan 9 conditions are */
   (void)a;
-  return npkts > 0;
+  return __atomic_load_n(&npkts, __ATOMIC_ACQUIRE) > 0;
 }
 static void reader(void* arg) {
   (void)arg;
@@ -80,12 +80,12 @@ static void reader(void* arg) {
   }
   for (;;) {
     qlock(&pktl);
-    if (npkts == 0) {
+    if (__atomic_load_n(&npkts, __ATOMIC_ACQUIRE) == 0) {
       qunlock(&pktl);
       sleep(&pktr, havepkt, nil);
       continue;
     }
-    npkts--;
+    __atomic_fetch_sub(&npkts, 1, __ATOMIC_ACQ_REL);
     qunlock(&pktl);
     __atomic_fetch_add(&consumed, 1, __ATOMIC_ACQ_REL);
   }
@@ -94,7 +94,7 @@ static void feed(void* arg) { /* the driver's interrupt side, in a kernel thread
   (void)arg;
   for (int i = 0; i < 5; i++) {
     qlock(&pktl);
-    npkts++;
+    __atomic_fetch_add(&npkts, 1, __ATOMIC_ACQ_REL);
     qunlock(&pktl);
     wakeup(&pktr);
   }

@@ -29,12 +29,13 @@ static int condtrue(void* a) {
 }
 static int asleep(void* p) {
   (void)p;
-  return sleeper && kt_thread_state(sleeper->kt) == KT_SLEEPING;
+  Proc* s = __atomic_load_n(&sleeper, __ATOMIC_ACQUIRE);
+  return s && kt_thread_state(s->kt) == KT_SLEEPING;
 }
 
 static void waits_for_cond(void* arg) {
   (void)arg;
-  sleeper = up;
+  __atomic_store_n(&sleeper, up, __ATOMIC_RELEASE);
   STORE(stage, 1);
   sleep(&r, condtrue, nil);
   STORE(stage, 2);
@@ -98,7 +99,7 @@ static void pending_note_beats_a_true_condition(void) {
 static int rounds_done;
 static void loops_sleeping(void* arg) {
   (void)arg;
-  sleeper = up;
+  __atomic_store_n(&sleeper, up, __ATOMIC_RELEASE);
   for (;;) {
     if (waserror()) {
       __atomic_fetch_add(&rounds_done, 1, __ATOMIC_ACQ_REL);
@@ -146,7 +147,7 @@ static void takes_in_turn(void* arg) {
 static int queued(void* p) { return kt_thread_state(*(uvlong*)p) == KT_SLEEPING; }
 static void holder(void* arg) {
   (void)arg;
-  sleeper = up;
+  __atomic_store_n(&sleeper, up, __ATOMIC_RELEASE);
   qlock(&q);
   STORE(stage, 1);
   while (LOAD(stage) < 2) sched_yield();
@@ -194,7 +195,7 @@ static void canqlock_takes_a_free_lock_only(void) {
 static int eq_result;
 static void eq_waiter(void* arg) {
   (void)arg;
-  sleeper = up;
+  __atomic_store_n(&sleeper, up, __ATOMIC_RELEASE);
   if (waserror()) {
     STORE(eq_result, 2); /* interrupted: not holding it */
     pexit("", 1);
