@@ -88,6 +88,28 @@ TEST_P(Sleepq, TimeoutReturnsEwouldblockNotEarly) {
   EXPECT_GE(slept, std::chrono::milliseconds(20));
 }
 
+TEST_P(Sleepq, TimedOutSleeperHasLeftTheQueue) {
+  int chan = 0, rc = -1, woken = -1;
+  run_in_kthread([&] {
+    rc = kt_sleep(&chan, "timo", 0, 1000000);
+    woken = kt_wakeup(&chan);
+  });
+  EXPECT_EQ(rc, EWOULDBLOCK);
+  EXPECT_EQ(woken, 0);
+}
+
+TEST_P(Sleepq, WakeupFromAnotherKernelThreadOnAnotherVcpu) {
+  int chan = 0;
+  std::atomic<int> rc{-1};
+  Thread sleeper({.cpu = 0}, [&] { rc = kt_sleep(&chan, "xcpu", 0, 0); });
+  ASSERT_TRUE(wait_until([&] { return asleep(sleeper); }));
+  int woken = -1;
+  run_in_kthread([&] { woken = kt_wakeup(&chan); }, {.cpu = int(ncpu()) - 1});
+  sleeper.join();
+  EXPECT_EQ(woken, 1);
+  EXPECT_EQ(rc.load(), 0);
+}
+
 TEST_P(Sleepq, WakeupBeforeTheTimeoutReturnsZero) {
   int chan = 0;
   std::atomic<int> rc{-1};
@@ -106,6 +128,37 @@ TEST_P(Sleepq, TwoPhaseSleepKeepsAWakeupBetweenThePhases) {
     rc = kt_sleep_finish(0, 1);
   });
   EXPECT_EQ(rc, 0);
+}
+
+TEST_P(Sleepq, TwoPhaseSleepKeepsAWakeupFromAnotherVcpu) {
+  int chan = 0;
+  std::atomic<bool> queued{false}, woken{false};
+  std::atomic<int> rc{-1};
+  Thread t({.cpu = 0}, [&] {
+    kt_sleep_setup(&chan, "2phase", 0);
+    queued = true;
+    // The host thread's wakeup lands here, before we block.
+    while (!woken) asm volatile("pause");
+    rc = kt_sleep_finish(30000000000ull, 1);
+  });
+  ASSERT_TRUE(wait_until([&] { return queued.load(); }));
+  EXPECT_EQ(kt_wakeup(&chan), 1);
+  woken = true;
+  t.join();
+  EXPECT_EQ(rc.load(), 0);
+}
+
+TEST_P(Sleepq, TwoPhaseSleepTimesOut) {
+  int chan = 0, rc = -1;
+  std::chrono::nanoseconds slept{};
+  run_in_kthread([&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    kt_sleep_setup(&chan, "2phase", 0);
+    rc = kt_sleep_finish(20000000, 1);  // 20 ms
+    slept = std::chrono::steady_clock::now() - t0;
+  });
+  EXPECT_EQ(rc, EWOULDBLOCK);
+  EXPECT_GE(slept, std::chrono::milliseconds(20));
 }
 
 TEST_P(Sleepq, TwoPhaseSleepWithoutSleepingLeavesTheQueue) {
@@ -139,20 +192,57 @@ TEST_P(Sleepq, InterruptBeforeTheSleepEndsItAtOnce) {
 }
 
 TEST_P(Sleepq, UninterruptibleSleepKeepsTheInterruptPending) {
-  int chan = 0;
+  int chan = 0, other = 0;
   std::atomic<int> first{-1}, second{-1};
   Thread t([&] {
     first = kt_sleep(&chan, "deaf", 0, 0);
-    second = kt_sleep(&chan, "next", KT_SLEEP_INTR, 0);
+    // A different channel, and a timeout, so a lost mark fails instead of hanging.
+    second = kt_sleep(&other, "next", KT_SLEEP_INTR, 30000000000ull);
   });
   ASSERT_TRUE(wait_until([&] { return asleep(t); }));
-  kt_interrupt(t.id());
-  EXPECT_EQ(t.state(), State::kSleeping);
-  kt_wakeup(&chan);
+  EXPECT_EQ(kt_interrupt(t.id()), 0);
+  // The interrupt left the uninterruptible sleeper where it was: this wakeup
+  // still finds it on the channel.
+  EXPECT_EQ(kt_wakeup(&chan), 1);
   t.join();
   EXPECT_EQ(first.load(), 0);
   EXPECT_EQ(second.load(), EINTR);
   EXPECT_EQ(kt_interrupt(t.id()), ESRCH);
+}
+
+TEST_P(Sleepq, PendingInterruptSurvivesATimeoutAndIsConsumedOnce) {
+  int chan = 0;
+  int deaf = -1, first = -1, second = -1;
+  run_in_kthread([&] {
+    kt_interrupt(kt_thread_self());
+    deaf = kt_sleep(&chan, "deaf", 0, 1000000);  // 1 ms, not interruptible
+    first = kt_sleep(&chan, "intr", KT_SLEEP_INTR, 30000000000ull);
+    second = kt_sleep(&chan, "intr", KT_SLEEP_INTR, 1000000);
+  });
+  EXPECT_EQ(deaf, EWOULDBLOCK);
+  EXPECT_EQ(first, EINTR);
+  EXPECT_EQ(second, EWOULDBLOCK);  // the mark was used up by the first
+}
+
+TEST_P(Sleepq, InterruptibleSleepWithATimeoutIsInterrupted) {
+  int chan = 0;
+  std::atomic<int> rc{-1};
+  Thread t([&] { rc = kt_sleep(&chan, "intr", KT_SLEEP_INTR, 30000000000ull); });
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  EXPECT_EQ(kt_interrupt(t.id()), 0);
+  t.join();
+  EXPECT_EQ(rc.load(), EINTR);
+  EXPECT_EQ(kt_wakeup(&chan), 0);  // and it left the queue
+}
+
+TEST_P(Sleepq, InterruptBetweenThePhasesIsNotLost) {
+  int chan = 0, rc = -1;
+  run_in_kthread([&] {
+    kt_sleep_setup(&chan, "2phase", KT_SLEEP_INTR);
+    kt_interrupt(kt_thread_self());
+    rc = kt_sleep_finish(30000000000ull, 1);
+  });
+  EXPECT_EQ(rc, EINTR);
 }
 
 TEST_P(Sleepq, HostThreadsMayJoinButNotSleep) {
