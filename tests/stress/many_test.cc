@@ -8,7 +8,9 @@ namespace kt::test {
 namespace {
 
 TEST(Many, HundredThousandLiveThreads) {
-#if defined(KT_SANITIZE_ADDRESS) || defined(KT_SANITIZE_THREAD)
+#if defined(KT_SANITIZE_THREAD)
+  const int n = 4000;  // TSan counts every fiber as a thread, and stops at 8128
+#elif defined(KT_SANITIZE_ADDRESS)
   const int n = 10000;
 #else
   const int n = 100000;

@@ -48,7 +48,7 @@ buf_daemon()
 	for (;;) {
 		kthread_suspend_check(bufdaemonproc);
 
-		__atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&loops, 1, __ATOMIC_RELEASE);
 		tsleep(&bd_request, PRIBIO, "psleep", hz / 100);
 	}
 	splx(s);
@@ -56,7 +56,7 @@ buf_daemon()
 
 static int running(void* p) {
   (void)p;
-  return __atomic_load_n(&loops, __ATOMIC_RELAXED) > 2;
+  return __atomic_load_n(&loops, __ATOMIC_ACQUIRE) > 2;
 }
 
 static void started_by_sysinit_with_its_global_set(void) {
