@@ -142,8 +142,12 @@ extern "C" void tsleep(Rendez* r, int (*f)(void*), void* arg, ulong ms) {
 }
 
 extern "C" Proc* wakeup(Rendez* r) {
-  const uint64_t t = kt_rendez_wakeup(&r->kt);
-  return t ? static_cast<Proc*>(kt_face_area(t)) : nullptr;
+  // Find the Proc before waking it: once woken it may run, pexit and free
+  // its slot before we look (the area itself stays, type-stable).
+  const uint64_t who = __atomic_load_n(&r->kt.sleeper, __ATOMIC_ACQUIRE);
+  Proc* p = who ? static_cast<Proc*>(kt_face_area(who)) : nullptr;
+  const uint64_t woken = kt_rendez_wakeup(&r->kt);
+  return woken && woken == who ? p : nullptr;
 }
 
 extern "C" int return0(void*) { return 0; }

@@ -156,7 +156,7 @@ static void holder(void* arg) {
 }
 static Proc* last_proc;
 static void named(void* arg) {
-  last_proc = up;
+  __atomic_store_n(&last_proc, up, __ATOMIC_RELEASE);
   takes_in_turn(arg);
 }
 static void qlock_hands_off_in_fifo_order(void) {
@@ -166,7 +166,7 @@ static void qlock_hands_off_in_fifo_order(void) {
   kproc("holder", holder, nil);
   KTC_CHECK(ktc_wait(at_least, &one));
   for (int i = 0; i < 4; i++) {
-    last_proc = nil;
+    __atomic_store_n(&last_proc, (Proc*)nil, __ATOMIC_RELEASE);
     kproc("waiter", named, (void*)(uintptr)i);
     while (!__atomic_load_n(&last_proc, __ATOMIC_ACQUIRE)) sched_yield();
     uvlong kt = last_proc->kt;
