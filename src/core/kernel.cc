@@ -43,12 +43,15 @@ void host_main(KernelState* k, HostThread* h, Vcpu* initial) {
   md::san_adopt_host(&h->san);
   h->vcpu = initial;
   k->running_hosts.fetch_add(1, std::memory_order_release);
-  for (;;) {
+  for (bool first = true;; first = false) {
     if (h->vcpu) h->vcpu->run_loop(h);
     if (k->stopping.load(std::memory_order_acquire)) break;
     // The vCPU went to another host thread while ours served a host call:
-    // wait in the spare pool until a vCPU needs a driver again.
-    {
+    // wait in the spare pool until a vCPU needs a driver again. A thread
+    // started by kt_hostcall_enter has its vCPU on the way already and must
+    // not be in the pool while it drives it: the next host call would pick
+    // the very host thread that is about to block, and the vCPU would stop.
+    if (!first || initial) {
       SpinGuard g(k->host_lock);
       if (h->lent) {
         h->lent = false;
