@@ -165,6 +165,10 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
   } else {
     // 4. Block. The chain lock is released by the next context once our
     // registers are saved, so no waker can make us runnable before that.
+    // Without a vCPU (inside a host call) there is no timer to arm either.
+    if (KT_UNLIKELY(curvcpu() == nullptr))
+      panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
+            t->name_);
     s->blocked = true;
     t->wmesg_.store(s->wmesg, std::memory_order_relaxed);
     t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
