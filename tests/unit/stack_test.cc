@@ -1,8 +1,10 @@
 // Stacks: sizes, caller stacks, and overflow reported by name.
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kt_test.h"
+#include "md/context.h"
 
 namespace kt::test {
 namespace {
@@ -54,6 +56,61 @@ TEST_P(Stack, LargeStackCanBeUsedAndPsShowsTouched) {
   EXPECT_LT(touched_small, touched_big);
 }
 
+// The stack size a thread asked for, as the kernel maps it (sanitizer
+// builds multiply every size).
+constexpr size_t mapped(size_t asked) { return asked * md::kSanitizerStackFactor; }
+
+size_t ps_stack_size(kt_tid_t id) {
+  for (const ProcInfo& p : ps())
+    if (p.id == id) return p.stack_size;
+  return 0;
+}
+
+TEST_P(Stack, StackSizeOptionIsHonoured) {
+  size_t listed = 0;
+  bool done = false;
+  Thread t({.stack_size = 256 * 1024}, [&] {
+    listed = ps_stack_size(kt_thread_self());
+    use_stack(224 * 1024);  // most of it
+    done = true;
+  });
+  t.join();
+  EXPECT_TRUE(done);
+  EXPECT_EQ(listed, mapped(256 * 1024));
+}
+
+TEST_P(Stack, DefaultStackSizeComesFromTheBootConfiguration) {
+  kt_shutdown(0);
+  kt_config c{};
+  c.ncpu = ncpu();
+  c.stack_size = 128 * 1024;
+  ASSERT_EQ(kt_boot(&c), 0);
+  size_t listed = 0;
+  bool done = false;
+  Thread t([&] {
+    listed = ps_stack_size(kt_thread_self());
+    use_stack(96 * 1024);
+    done = true;
+  });
+  t.join();
+  EXPECT_TRUE(done);
+  EXPECT_EQ(listed, mapped(128 * 1024));
+}
+
+TEST_P(Stack, CallersStackIsListedAndLeftToTheCaller) {
+  std::vector<std::byte> mem(128 * 1024);
+  size_t listed = 0;
+  Thread t({.stack = std::span<std::byte>(mem)}, [&] {
+    listed = ps_stack_size(kt_thread_self());
+    use_stack(64 * 1024);
+  });
+  t.join();
+  EXPECT_EQ(listed, mem.size());
+  // Still the caller's: neither unmapped nor reused (this would fault).
+  memset(mem.data(), 0x5a, mem.size());
+  EXPECT_EQ(mem[0], std::byte{0x5a});
+}
+
 __attribute__((noinline)) int overflow(int depth) {
   volatile char pad[1024];
   pad[0] = char(depth);
@@ -67,6 +124,17 @@ TEST_P(Stack, OverflowIsReportedWithTheThreadsName) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(run_in_kthread([] { overflow(0); }, {.name = "deepdiver"}),
                "kernel thread pid [0-9]+ 'deepdiver' overflowed its [0-9]+-byte stack");
+}
+
+TEST_P(Stack, OverflowReportNamesTheSizeOfAnExplicitStack) {
+#if defined(KT_SANITIZE_ADDRESS)
+  GTEST_SKIP() << "AddressSanitizer reports stack overflows itself";
+#endif
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::string want =
+      "'sized' overflowed its " + std::to_string(mapped(64 * 1024)) + "-byte stack";
+  EXPECT_DEATH(run_in_kthread([] { overflow(0); }, {.name = "sized", .stack_size = 64 * 1024}),
+               want);
 }
 
 TEST_P(Stack, OverflowOfACallersStackIsCaughtByTheCanary) {
