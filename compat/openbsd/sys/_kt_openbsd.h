@@ -1,17 +1,20 @@
 /*
- * The OpenBSD face of kthreads: OpenBSD 5.7 kthread(9) and tsleep(9).
- * Private to the face's headers. Every function of the face is linked under
- * a kt_openbsd_ name (an asm label), so this face and the others coexist in
- * one program.
+ * The OpenBSD face of kthreads: OpenBSD 5.7 kthread(9), tsleep(9) and the
+ * mutex(9) msleep leans on. Private to the face's headers.
+ *
+ * Every function and global of the face is linked under a kt_openbsd_ name
+ * (an asm label), so a program may use this face and others (whose
+ * kthread_create, tsleep, wakeup, hz... differ) in different translation
+ * units.
  */
 #ifndef _KT_OPENBSD_H_
 #define _KT_OPENBSD_H_
 
 #include <errno.h>
-#include <stddef.h>
-#include <sys/types.h>
-
 #include <kt/kernel.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 #define __KT_OB_BEGIN extern "C" {
@@ -23,6 +26,9 @@
 
 #define __KT_OB(name) __asm__("kt_openbsd_" #name)
 
-#define MAXCOMLEN 16 /* max command name remembered (5.7) */
+#define MAXCOMLEN 16 /* max command name remembered (5.7; later releases raised it) */
+
+struct proc;
+struct mutex;
 
 #endif /* !_KT_OPENBSD_H_ */

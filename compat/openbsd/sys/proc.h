@@ -1,8 +1,11 @@
-/* sys/proc.h (OpenBSD face): the process of a kernel thread. */
+/*
+ * sys/proc.h (OpenBSD face): the process of a kernel thread. In 5.7 each
+ * kernel thread is a process of its own; its struct proc lives as long as
+ * the thread, in the thread's face area (kt/c/face.h).
+ */
 #ifndef _KT_OPENBSD_SYS_PROC_H_
 #define _KT_OPENBSD_SYS_PROC_H_
 
-#include <stdint.h>
 #include <sys/_kt_openbsd.h>
 
 #define P_SYSTEM 0x00000200 /* a system process: no signals, not swapped */
@@ -10,7 +13,7 @@
 struct proc {
   pid_t p_pid;                /* process identifier */
   char p_comm[MAXCOMLEN + 1]; /* name, from kthread_create */
-  int p_flag;
+  int p_flag;                 /* P_* flags */
   uint64_t p_kt;              /* private: the kthreads handle */
 };
 
@@ -18,6 +21,7 @@ __KT_OB_BEGIN
 struct proc* kt_openbsd_curproc(void) __KT_OB(curproc);
 __KT_OB_END
 
+/* curproc: the calling kernel thread's struct proc (NULL on a host thread). */
 #define curproc (kt_openbsd_curproc())
 
 #endif /* !_KT_OPENBSD_SYS_PROC_H_ */

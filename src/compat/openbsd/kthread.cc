@@ -1,4 +1,4 @@
-// OpenBSD 5.7 kthread(9) and tsleep(9) (seed 001; semantics.md 4): thin
+// OpenBSD 5.7 kthread(9) (seed 001; semantics.md 4): thin
 // translation onto the core. Deviations are listed in sys/kthread.h.
 #include <sys/kthread.h>
 #include <sys/proc.h>
@@ -14,10 +14,6 @@
 #include "kt/c/thread.h"
 
 static_assert(sizeof(struct proc) <= KT_FACE_AREA, "struct proc fits the face area");
-
-extern "C" {
-int hz = 100;
-}
 
 namespace {
 
@@ -41,12 +37,6 @@ void on_return() {
   struct proc* p = curproc;
   kt_panic("kthread_create: thread `%s' (%d) returned from its function; it must call kthread_exit",
            p->p_comm, int(p->p_pid));
-}
-
-uint64_t ticks_ns(int timo) {
-  if (timo == 0) return 0;
-  const uint64_t ticks = timo < 0 ? 1 : uint64_t(timo);
-  return ticks * 1000000000ull / uint64_t(hz > 0 ? hz : 100);
 }
 
 }  // namespace
@@ -79,16 +69,3 @@ extern "C" void kthread_exit(int ecode) {
 }
 
 extern "C" void kthread_create_deferred(void (*func)(void*), void* arg) { kt_defer(func, arg); }
-
-extern "C" int tsleep(const volatile void* ident, int priority, const char* wmesg, int timo) {
-  if (!kt_thread_self())
-    kt_panic("tsleep: called from a host thread; it must be called from a kernel thread");
-  if (!ident) kt_panic("tsleep: NULL ident");
-  return kt_sleep(const_cast<const void*>(ident), wmesg, (priority & PCATCH) ? KT_SLEEP_INTR : 0,
-                  ticks_ns(timo));
-}
-
-extern "C" void wakeup(const volatile void* ident) { kt_wakeup(const_cast<const void*>(ident)); }
-extern "C" void wakeup_one(const volatile void* ident) {
-  kt_wakeup_one(const_cast<const void*>(ident));
-}

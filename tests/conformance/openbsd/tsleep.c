@@ -1,12 +1,13 @@
 /*
- * OpenBSD 5.7 tsleep(9): tsleep, wakeup, wakeup_one, hz, PCATCH.
+ * OpenBSD 5.7 tsleep(9): tsleep, msleep, wakeup, wakeup_n, wakeup_one, hz,
+ * PCATCH, PNORELOCK; and the mutex(9) msleep interlocks with.
  */
-#include <sys/kthread.h>
-#include <sys/proc.h>
-#include <sys/systm.h>
-
 #include <kt/c/control.h>
 #include <kt/c/thread.h>
+#include <sys/kthread.h>
+#include <sys/mutex.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
 #include <time.h>
 
 #include "ktc.h"
@@ -131,6 +132,122 @@ static void wakeup_one_wakes_one(void) {
   KTC_CHECK(ktc_wait(woken_at_least, &three));
 }
 
+/* msleep lets the mutex go while asleep and takes it back before it returns
+ * (not with PNORELOCK). The condition is changed under the mutex, so a
+ * wakeup can never fall between the sleeper's test and its sleep. */
+static struct mutex mtx = MUTEX_INITIALIZER(IPL_NONE);
+static int cond, held_after;
+static void msleeps(void* arg) {
+  int pri = *(int*)arg;
+  mtx_enter(&mtx);
+  STORE(sleeper, curproc);
+  int rc = 0;
+  while (!LOAD(cond) && rc == 0) {
+    rc = msleep(&chan, &mtx, pri, "msleep", 0);
+    if (pri & PNORELOCK) break;
+  }
+  STORE(held_after, kt_mutex_owned(&mtx.mtx_kt));
+  if (LOAD(held_after)) mtx_leave(&mtx);
+  STORE(result, rc);
+  kthread_exit(0);
+}
+static void msleep_interlocks_with_the_mutex(int pri) {
+  static int p;
+  p = pri;
+  STORE(result, -2);
+  STORE(cond, 0);
+  STORE(sleeper, (struct proc*)NULL);
+  KTC_CHECK_EQ(kthread_create(msleeps, &p, NULL, "msleeper"), 0);
+  KTC_CHECK(ktc_wait(asleep, NULL));
+  mtx_enter(&mtx); /* free while it sleeps */
+  STORE(cond, 1);
+  wakeup(&chan);
+  mtx_leave(&mtx);
+  KTC_CHECK(ktc_wait(done, NULL));
+  KTC_CHECK_EQ(LOAD(result), 0);
+}
+static void msleep_retakes_the_mutex(void) {
+  msleep_interlocks_with_the_mutex(PWAIT);
+  KTC_CHECK_EQ(LOAD(held_after), 1);
+}
+static void msleep_pnorelock_returns_without_it(void) {
+  msleep_interlocks_with_the_mutex(PWAIT | PNORELOCK);
+  KTC_CHECK_EQ(LOAD(held_after), 0);
+  KTC_CHECK(mtx_enter_try(&mtx)); /* and nobody holds it */
+  mtx_leave(&mtx);
+}
+
+/* Many rounds of a producer and a consumer handing a token through msleep
+ * on two vCPUs: a wakeup between the consumer's test and its sleep would
+ * leave it asleep forever. */
+static int token, consumed;
+static void consumer(void* arg) {
+  int n = *(int*)arg;
+  mtx_enter(&mtx);
+  for (int i = 0; i < n; i++) {
+    while (!token) msleep(&token, &mtx, PWAIT, "token", 0);
+    token = 0;
+    STORE(consumed, i + 1);
+    wakeup(&consumed);
+  }
+  mtx_leave(&mtx);
+  kthread_exit(0);
+}
+static void producer(void* arg) {
+  int n = *(int*)arg;
+  mtx_enter(&mtx);
+  for (int i = 0; i < n; i++) {
+    token = 1;
+    wakeup(&token);
+    while (LOAD(consumed) <= i) msleep(&consumed, &mtx, PWAIT, "drain", 0);
+  }
+  mtx_leave(&mtx);
+  kthread_exit(0);
+}
+static int all_consumed(void* p) { return LOAD(consumed) == *(int*)p; }
+static void msleep_never_loses_a_wakeup(void) {
+  static int n = 5000;
+  token = 0;
+  STORE(consumed, 0);
+  KTC_CHECK_EQ(kthread_create(consumer, &n, NULL, "consumer"), 0);
+  KTC_CHECK_EQ(kthread_create(producer, &n, NULL, "producer"), 0);
+  KTC_CHECK(ktc_wait(all_consumed, &n));
+}
+
+static void wakeup_n_wakes_n(void) {
+  struct proc* ps[3];
+  static int two = 2, three = 3;
+  STORE(nwoken, 0);
+  for (int i = 0; i < 3; i++) KTC_CHECK_EQ(kthread_create(counts, NULL, &ps[i], "many"), 0);
+  KTC_CHECK(ktc_wait(three_asleep, ps));
+  wakeup_n(&chan, 0); /* none */
+  wakeup_n(&chan, 2);
+  KTC_CHECK(ktc_wait(woken_at_least, &two));
+  KTC_CHECK_EQ(LOAD(nwoken), 2);
+  int still = 0;
+  for (int i = 0; i < 3; i++) still += kt_thread_state(ps[i]->p_kt) == KT_SLEEPING;
+  KTC_CHECK_EQ(still, 1);
+  wakeup_n(&chan, 5); /* more than sleep: the one left */
+  KTC_CHECK(ktc_wait(woken_at_least, &three));
+}
+
+static void enters_twice(void* arg) {
+  (void)arg;
+  mtx_enter(&mtx);
+  mtx_enter(&mtx);
+}
+static void mtx_enter_recursion_panics(void) { ktc_in_kthread(enters_twice, NULL); }
+static void leaves_unheld(void* arg) {
+  (void)arg;
+  mtx_leave(&mtx);
+}
+static void mtx_leave_unheld_panics(void) { ktc_in_kthread(leaves_unheld, NULL); }
+static void asserts_locked(void* arg) {
+  (void)arg;
+  MUTEX_ASSERT_LOCKED(&mtx);
+}
+static void mutex_assert_locked_panics(void) { ktc_in_kthread(asserts_locked, NULL); }
+
 static void tsleep_from_host_panics(void) { tsleep(&chan, PWAIT, "host", 1); }
 
 static const struct ktc_case cases[] = {
@@ -141,7 +258,16 @@ static const struct ktc_case cases[] = {
     {"a negative timo acts as one tick", negative_timeout_is_one_tick},
     {"hz is settable before boot", hz_is_settable_before_boot},
     {"wakeup_one wakes one sleeper, wakeup all", wakeup_one_wakes_one},
+    {"msleep lets the mutex go while asleep and takes it back", msleep_retakes_the_mutex},
+    {"msleep with PNORELOCK returns without the mutex", msleep_pnorelock_returns_without_it},
+    {"msleep never loses a wakeup made under the mutex (many rounds)", msleep_never_loses_a_wakeup},
+    {"wakeup_n wakes at most n sleepers", wakeup_n_wakes_n},
     {"tsleep outside a kernel thread panics", tsleep_from_host_panics, "called from a host thread"},
+    {"mtx_enter of a mutex the caller holds panics", mtx_enter_recursion_panics,
+     "locking against myself"},
+    {"mtx_leave of a mutex the caller does not hold panics", mtx_leave_unheld_panics,
+     "does not hold it"},
+    {"MUTEX_ASSERT_LOCKED of a free mutex panics", mutex_assert_locked_panics, "not held"},
 };
 
 KTC_MAIN("OpenBSD tsleep(9)", cases)
