@@ -46,12 +46,13 @@ static void returns_twice(void* arg) {
   volatile int times = 0;
   depth_before = up->nerrlab;
   if (waserror()) {
-    times++;
+    times = times + 1;
     depth_after = up->nerrlab;
     strcpy(trail, up->errstr);
     return;
   }
-  first = ++times;
+  times = times + 1;
+  first = times;
   depth_in = up->nerrlab;
   error("boom");
 }
