@@ -27,9 +27,10 @@ static int done(void* p) {
   (void)p;
   return LOAD(result) != -2;
 }
-static int asleep(void* p) {
-  (void)p;
-  return sleeper && kt_thread_state(sleeper->p_kt) == KT_SLEEPING;
+static int asleep(void* arg) {
+  (void)arg;
+  struct proc* p = LOAD(sleeper);
+  return p && kt_thread_state(p->p_kt) == KT_SLEEPING;
 }
 
 static void wakeup_returns_zero(void) {
