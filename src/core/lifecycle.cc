@@ -65,6 +65,12 @@ void trampoline(md::Transfer tr) {
   {
     SpinGuard g(t->lock_);
     t->exiting_ = true;
+    // Wake a kernel thread waiting in join now rather than from reap(): on
+    // this vCPU it becomes the next thread, so the exit switches straight to
+    // it and reap() runs in its context before it goes on (two switches per
+    // spawn, not three through the vCPU loop). Woken elsewhere, it finds no
+    // zombie yet and sleeps again until reap() wakes it.
+    if (t->joiner_slp_ && t->joiner_slp_->thread) wakeup_sleeper(t->joiner_slp_, &t->state_);
   }
   sched_exit(t);
 }
@@ -121,8 +127,11 @@ KThread* alloc_descriptor(const kt_thread_attr* a, KernelState* k, int* err, boo
     t->exit_code_ = 0;
   }
   memset(t->face_, 0, sizeof t->face_);
-  strncpy(t->name_, a->name ? a->name : "", KT_MAXCOMLEN);
-  t->name_[KT_MAXCOMLEN] = '\0';
+  // Names are short: a plain loop beats strncpy's zero padding.
+  const char* name = a->name ? a->name : "";
+  size_t n = 0;
+  for (; n < KT_MAXCOMLEN && name[n]; n++) t->name_[n] = name[n];
+  t->name_[n] = '\0';
   t->state_.store(ThreadState::kIdle, std::memory_order_release);
   return t;
 }

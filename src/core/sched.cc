@@ -102,7 +102,10 @@ void reap(KThread* t, HostThread* h) {
       t->state_.store(ThreadState::kZombie, std::memory_order_release);
       // Wake the joiner itself: it cannot leave before it sees kZombie under
       // lock_, which we hold, so its sleeper is still where it registered.
-      wakeup_sleeper(t->joiner_slp_, &t->state_);
+      // It queues itself under lock_ too, so an even sequence read here means
+      // it is awake already (exit_final woke it) and will look at the state.
+      Sleeper* j = t->joiner_slp_;
+      if (j && (j->seq.load(std::memory_order_acquire) & 1)) wakeup_sleeper(j, &t->state_);
     }
   }
   if (!wait_for_joiner) proctab::free(t, v ? &v->threads_ : nullptr);

@@ -77,6 +77,30 @@ TEST_P(Races, JoinRacesExit) {
   EXPECT_EQ(codes.load(), expect);
 }
 
+// An exiting thread wakes its joiner before it leaves its stack; a joiner on
+// another vCPU then runs while the exit is still under way, and must find no
+// zombie yet, sleep again, and be woken by the reap. Joiner on vCPU 0, the
+// threads it joins on vCPU 1, each spinning a little so that join comes
+// before, during and after the exit.
+TEST_P(Races, JoinerOnAnotherVcpuRacesTheReap) {
+  const int n = 20000 / kScale;
+  long sum = 0;
+  Thread joiner({.name = "joiner", .cpu = 0}, [&] {
+    for (int i = 0; i < n; i++) {
+      Thread t({.name = "exiter", .cpu = 1}, [i] {
+        for (int s = i % 97; s > 0; s--) __builtin_ia32_pause();
+        this_thread::exit(i & 15);
+      });
+      for (int s = (i * 7) % 89; s > 0; s--) __builtin_ia32_pause();
+      sum += t.join();
+    }
+  });
+  joiner.join();
+  long expect = 0;
+  for (int i = 0; i < n; i++) expect += i & 15;
+  EXPECT_EQ(sum, expect);
+}
+
 // Create vs maxproc: creators on every vCPU race to the limit. Exactly
 // maxproc threads live at the peak, every other attempt is EAGAIN, nothing
 // leaks.
