@@ -2,6 +2,7 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <climits>
 #include <new>
 #include <vector>
 
@@ -15,14 +16,16 @@ namespace {
 
 // Slabs are mapped once and never unmapped, even across reboots: a stale
 // pointer or handle from an earlier boot still lands on a descriptor.
+// The read-mostly slab index (read by every handle lookup) and the counters
+// written by every create and exit live on different cache lines.
 struct Table {
-  SpinLock lock;  // leaf; slow path only
   std::atomic<KThread*> slabs[proctab::kMaxSlabs] = {};
   std::atomic<unsigned> nslabs{0};
-  std::vector<KThread*> free KT_GUARDED_BY(lock);
-  std::atomic<unsigned> nprocs{0};
   std::atomic<unsigned> maxproc{KT_DEFAULT_MAXPROC};
+  alignas(64) std::atomic<unsigned> nprocs{0};
   std::atomic<int> next_pid{1};
+  alignas(64) SpinLock lock;  // leaf; slow path only
+  std::vector<KThread*> free KT_GUARDED_BY(lock);
 };
 
 Table& table() {
@@ -47,15 +50,24 @@ bool grow(Table& tb) KT_REQUIRES(tb.lock) {
   return true;
 }
 
-int alloc_pid() {
+int take_pids(int n) {
   // pids count up and wrap past INT_MAX to 100, like the BSDs' lastpid; a
   // pid is a label for messages and ps, the handle is what identifies.
-  int pid = table().next_pid.fetch_add(1, std::memory_order_relaxed);
-  if (KT_UNLIKELY(pid <= 0)) {
-    table().next_pid.store(101, std::memory_order_relaxed);
+  int pid = table().next_pid.fetch_add(n, std::memory_order_relaxed);
+  if (KT_UNLIKELY(pid <= 0 || pid > INT_MAX - n)) {
+    table().next_pid.store(100 + n, std::memory_order_relaxed);
     pid = 100;
   }
   return pid;
+}
+
+int alloc_pid(ThreadCache* cache) {
+  if (!cache) return take_pids(1);
+  if (cache->pid_next == cache->pid_end) {
+    cache->pid_next = take_pids(ThreadCache::kPidBatch);
+    cache->pid_end = cache->pid_next + ThreadCache::kPidBatch;
+  }
+  return cache->pid_next++;
 }
 
 }  // namespace
@@ -125,7 +137,7 @@ KThread* proctab::alloc(ThreadCache* cache, int* err, bool exempt) {
   }
   KT_ASSERT(t->state_.load(std::memory_order_relaxed) == ThreadState::kFree);
   t->magic_ = kThreadMagic;
-  t->pid_ = alloc_pid();
+  t->pid_ = alloc_pid(cache);
   return t;
 }
 

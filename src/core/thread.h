@@ -140,8 +140,13 @@ struct KThread {
 // A vCPU's cache of free descriptors; owned by that vCPU, no lock.
 struct ThreadCache {
   static constexpr unsigned kMax = 64;
+  static constexpr int kPidBatch = 64;
   KThread* t[kMax];
   unsigned n = 0;
+  // pids are taken from the table kPidBatch at a time, so that creation on
+  // several vCPUs does not bounce the table's counter line for every pid.
+  int pid_next = 0;
+  int pid_end = 0;
 };
 void thread_cache_drain(ThreadCache* c);
 
