@@ -126,6 +126,14 @@ int kt_sleep(const void* wchan, const char* wmesg, int flags, uint64_t timo_ns) 
   return kt::sleep_on(wchan, wmesg, flags, deadline_after(timo_ns));
 }
 
+int kt_sleep_unless(const void* wchan, const char* wmesg, int flags, uint64_t timo_ns,
+                    int (*done)(void*), void* arg) {
+  curthread_or_panic("kt_sleep_unless");
+  if (!wchan) panic("kt_sleep_unless: NULL wait channel");
+  if (!done) panic("kt_sleep_unless: NULL done function");
+  return kt::sleep_unless(wchan, wmesg, flags, deadline_after(timo_ns), done, arg);
+}
+
 void kt_sleep_setup(const void* wchan, const char* wmesg, int flags) {
   KThread* t = curthread_or_panic("kt_sleep_setup");
   if (!wchan) panic("kt_sleep_setup: NULL wait channel");

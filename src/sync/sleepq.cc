@@ -116,10 +116,12 @@ Sleeper* current_sleeper() {
   return &host_sleeper;
 }
 
-void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
-  KT_ASSERT_MSG(wchan != nullptr, "sleep on a NULL wait channel");
-  Chain& c = chain_of(wchan);
-  SpinGuard g(c.lock);
+namespace {
+
+// enqueue_locked() publishes s as asleep on wchan (an odd sequence) at the
+// tail of its chain.
+void enqueue_locked(Chain& c, Sleeper* s, const void* wchan, const char* wmesg, int flags)
+    KT_REQUIRES(c.lock) {
   KT_ASSERT_MSG(!s->link.linked(), "sleeper already queued on %p", s->wchan.load());
   s->wchan.store(wchan, std::memory_order_relaxed);
   s->wmesg = wmesg;
@@ -135,53 +137,46 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
   c.q.push_back(&s->link);
 }
 
-int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
-  KThread* t = s->thread;
-  // The big lock is a sleeping lock: give it up before taking the chain.
-  const int biglock = t && t->biglock_depth_ ? biglock_release_all(t) : 0;
-  Chain& c = chain_of(s->wchan.load(std::memory_order_relaxed));
-  c.lock.lock();
-  int r;
-  if (!s->link.linked()) {
-    // 1. Woken (or timed out, or interrupted) between setup and now.
-    r = s->result;
-    c.lock.unlock();
-  } else if (!do_sleep) {
-    // 2. The caller found its condition true.
-    dequeue(s, 0);
-    r = 0;
-    c.lock.unlock();
-  } else if (t && s->intr && interrupt_pending(t)) {
-    // 3. An interrupt is pending: it wins before we block.
+// block_locked() ends every sleep that is still queued and wants to block:
+// a pending interrupt or a passed deadline wins first; otherwise a host
+// sleeper waits on its futex, and a kernel thread switches away. The chain
+// lock is released by the next context once our registers are saved, so no
+// waker can make us runnable before that.
+int block_locked(Chain& c, Sleeper* s, KThread* t, uint64_t deadline) KT_RELEASE(c.lock) {
+  if (t && s->intr && interrupt_pending(t)) {
     dequeue(s, EINTR);
-    r = EINTR;
     c.lock.unlock();
-  } else if (deadline && deadline <= now_ns()) {
-    dequeue(s, EWOULDBLOCK);
-    r = EWOULDBLOCK;
-    c.lock.unlock();
-  } else if (!t) {
-    r = host_wait(c, s, deadline);
-  } else {
-    // 4. Block. The chain lock is released by the next context once our
-    // registers are saved, so no waker can make us runnable before that.
-    // Without a vCPU (inside a host call) there is no timer to arm either.
-    if (KT_UNLIKELY(curvcpu() == nullptr))
-      panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
-            t->name_);
-    s->blocked = true;
-    t->wmesg_.store(s->wmesg, std::memory_order_relaxed);
-    t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
-    if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
-    if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
-    sched_block_release(c.lock);
-    if (deadline) timer_cancel(t);
-    r = s->result;
-    // A vCPU whose threads only hand the CPU to each other never returns to
-    // its loop: each resumed sleeper looks at the timeouts on its way out.
-    Vcpu* v = curvcpu();
-    if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+    return EINTR;
   }
+  if (deadline && deadline <= now_ns()) {
+    dequeue(s, EWOULDBLOCK);
+    c.lock.unlock();
+    return EWOULDBLOCK;
+  }
+  if (!t) return host_wait(c, s, deadline);
+  // Without a vCPU (inside a host call) there is no timer to arm either.
+  if (KT_UNLIKELY(curvcpu() == nullptr))
+    panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
+          t->name_);
+  s->blocked = true;
+  t->wmesg_.store(s->wmesg, std::memory_order_relaxed);
+  t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
+  if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
+  if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
+  sched_block_release(c.lock);
+  if (deadline) timer_cancel(t);
+  // A vCPU whose threads only hand the CPU to each other never returns to
+  // its loop: each resumed sleeper looks at the timeouts on its way out.
+  Vcpu* v = curvcpu();
+  if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+  return s->result;
+}
+
+// The big lock is a sleeping lock: a sleeper gives it up before it takes a
+// chain, and takes it back once awake.
+int drop_biglock(KThread* t) { return t && t->biglock_depth_ ? biglock_release_all(t) : 0; }
+
+int sleep_done(KThread* t, int r, int biglock) {
   if (t) {
     if (r == EINTR) t->intr_pending_.store(0, std::memory_order_relaxed);
     t->wmesg_.store(nullptr, std::memory_order_relaxed);
@@ -190,10 +185,56 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
   return r;
 }
 
-int sleep_on(const void* wchan, const char* wmesg, int flags, uint64_t deadline) {
+}  // namespace
+
+void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
+  KT_ASSERT_MSG(wchan != nullptr, "sleep on a NULL wait channel");
+  Chain& c = chain_of(wchan);
+  SpinGuard g(c.lock);
+  enqueue_locked(c, s, wchan, wmesg, flags);
+}
+
+int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
+  KThread* t = s->thread;
+  const int biglock = drop_biglock(t);
+  Chain& c = chain_of(s->wchan.load(std::memory_order_relaxed));
+  c.lock.lock();
+  int r;
+  if (!s->link.linked()) {
+    // Woken (or timed out, or interrupted) between setup and now.
+    r = s->result;
+    c.lock.unlock();
+  } else if (!do_sleep) {
+    // The caller found its condition true.
+    dequeue(s, 0);
+    r = 0;
+    c.lock.unlock();
+  } else {
+    r = block_locked(c, s, t, deadline);
+  }
+  return sleep_done(t, r, biglock);
+}
+
+int sleep_unless(const void* wchan, const char* wmesg, int flags, uint64_t deadline,
+                 int (*done)(void*), void* arg) {
+  KT_ASSERT_MSG(wchan != nullptr, "sleep on a NULL wait channel");
   Sleeper* s = current_sleeper();
-  sleep_setup(s, wchan, wmesg, flags);
-  return sleep_finish(s, deadline, true);
+  KThread* t = s->thread;
+  const int biglock = drop_biglock(t);
+  Chain& c = chain_of(wchan);
+  c.lock.lock();
+  int r = 0;
+  if (done && done(arg)) {
+    c.lock.unlock();
+  } else {
+    enqueue_locked(c, s, wchan, wmesg, flags);
+    r = block_locked(c, s, t, deadline);
+  }
+  return sleep_done(t, r, biglock);
+}
+
+int sleep_on(const void* wchan, const char* wmesg, int flags, uint64_t deadline) {
+  return sleep_unless(wchan, wmesg, flags, deadline, nullptr, nullptr);
 }
 
 int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t deadline,

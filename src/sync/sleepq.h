@@ -62,6 +62,14 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags);
 int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep);
 
 // sleep_on() is setup + finish with nothing between.
+// sleep_unless() is the whole sleep in one hold of the chain lock: done(arg)
+// is tested under it, and unless it holds the caller queues and blocks
+// (FreeBSD's sleepq_lock/sleepq_add/sleepq_wait). A waker that changes the
+// condition before its wakeup cannot slip in between. done runs under a spin
+// lock: it must not sleep, wake or take locks. 0 when done held (no sleep).
+int sleep_unless(const void* wchan, const char* wmesg, int flags, uint64_t deadline,
+                 int (*done)(void*), void* arg);
+
 int sleep_on(const void* wchan, const char* wmesg, int flags, uint64_t deadline);
 
 // sleep_interlocked() releases a held spin lock between the two phases and

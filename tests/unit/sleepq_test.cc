@@ -2,6 +2,7 @@
 // interruptible sleeps.
 #include <cerrno>
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "kt_test.h"
@@ -13,6 +14,12 @@ class Sleepq : public WithKernel {};
 KT_INSTANTIATE_NCPU(Sleepq);
 
 bool asleep(const Thread& t) { return t.state() == State::kSleeping; }
+
+std::string wmesg_of(const Thread& t) {
+  for (const ProcInfo& p : ps())
+    if (p.id == t.id()) return p.wmesg;
+  return "";
+}
 
 TEST_P(Sleepq, WakeupWakesEverySleeperOnTheChannel) {
   int chan = 0;
@@ -243,6 +250,76 @@ TEST_P(Sleepq, InterruptBetweenThePhasesIsNotLost) {
     rc = kt_sleep_finish(30000000000ull, 1);
   });
   EXPECT_EQ(rc, EINTR);
+}
+
+int flag_set(void* p) { return __atomic_load_n(static_cast<int*>(p), __ATOMIC_ACQUIRE); }
+
+TEST_P(Sleepq, SleepUnlessReturnsAtOnceWhenDoneHolds) {
+  int chan = 0, flag = 1, rc = -1;
+  // A timeout that would expire if it slept: 0 means it never did.
+  run_in_kthread([&] { rc = kt_sleep_unless(&chan, "unless", 0, 1000000, flag_set, &flag); });
+  EXPECT_EQ(rc, 0);
+}
+
+TEST_P(Sleepq, SleepUnlessSleepsUntilWokenOrTimedOutOrInterrupted) {
+  int chan = 0, flag = 0;
+  std::atomic<int> rc{-1};
+  Thread t([&] { rc = kt_sleep_unless(&chan, "unless", 0, 0, flag_set, &flag); });
+  ASSERT_TRUE(wait_until([&] { return asleep(t); }));
+  EXPECT_EQ(wmesg_of(t), "unless");
+  __atomic_store_n(&flag, 1, __ATOMIC_RELEASE);
+  EXPECT_EQ(kt_wakeup(&chan), 1);
+  t.join();
+  EXPECT_EQ(rc.load(), 0);
+
+  flag = 0;
+  run_in_kthread([&] { rc = kt_sleep_unless(&chan, "unless", 0, 2000000, flag_set, &flag); });
+  EXPECT_EQ(rc.load(), EWOULDBLOCK);
+
+  Thread u([&] { rc = kt_sleep_unless(&chan, "unless", KT_SLEEP_INTR, 0, flag_set, &flag); });
+  ASSERT_TRUE(wait_until([&] { return asleep(u); }));
+  EXPECT_EQ(kt_interrupt(u.id()), 0);
+  u.join();
+  EXPECT_EQ(rc.load(), EINTR);
+}
+
+// R4 for the one-lock sleep: a waker on another vCPU sets the flag and
+// wakes at every moment of the sleeper's test; a lost wakeup hangs (caught
+// by the bounded wait).
+TEST_P(Sleepq, SleepUnlessNeverLosesAWakeup) {
+  const int n = 20000;
+  int token = 0;
+  std::atomic<int> consumed{0};
+  Thread consumer({.cpu = 1 % int(ncpu())}, [&] {
+    for (int i = 0; i < n; i++) {
+      while (kt_sleep_unless(&token, "token", 0, 0, flag_set, &token) == 0 &&
+             !__atomic_load_n(&token, __ATOMIC_ACQUIRE)) {
+      }
+      __atomic_store_n(&token, 0, __ATOMIC_RELEASE);
+      consumed.store(i + 1, std::memory_order_release);
+    }
+  });
+  Thread producer({.cpu = 0}, [&] {
+    for (int i = 0; i < n; i++) {
+      while (consumed.load(std::memory_order_acquire) < i) kt_thread_yield();
+      __atomic_store_n(&token, 1, __ATOMIC_RELEASE);
+      kt_wakeup(&token);
+    }
+  });
+  producer.join();
+  ASSERT_TRUE(wait_until([&] { return consumed.load() == n; }));
+  consumer.join();
+}
+
+TEST_P(Sleepq, SleepUnlessMisusePanics) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  int chan = 0, flag = 0;
+  EXPECT_DEATH(kt_sleep_unless(&chan, "host", 0, 0, flag_set, &flag),
+               "must be called from a kernel thread");
+  EXPECT_DEATH(run_in_kthread([&] { kt_sleep_unless(nullptr, "x", 0, 0, flag_set, &flag); }),
+               "NULL wait channel");
+  EXPECT_DEATH(run_in_kthread([&] { kt_sleep_unless(&chan, "x", 0, 0, nullptr, nullptr); }),
+               "NULL done function");
 }
 
 TEST_P(Sleepq, HostThreadsMayJoinButNotSleep) {

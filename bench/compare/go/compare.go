@@ -1,11 +1,20 @@
 // The Go side of bench/compare: the same operations with goroutines and
-// channels, printed as "go<GOMAXPROCS> <operation> <figure>" lines for
-// kt_compare --go to read. Figures are medians of the repetitions.
+// unbuffered channels, printed as "go<GOMAXPROCS> <operation> <figure>"
+// lines for kt_compare --go to read. Time figures are ns (medians of the
+// repetitions); mem figures are resident KiB (VmRSS) per blocked goroutine,
+// each measured in a fresh copy of this program (-mem N), so goroutines
+// freed by the earlier tests are not reused and counted as free.
+//
+//	GO111MODULE=off go build -o compare_go compare.go
+//	GOMAXPROCS=1 ./compare_go [-quick] [-nomem]
 package main
 
 import (
+	"bufio"
+	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
 	"strconv"
@@ -23,90 +32,148 @@ func median(reps int, f func() float64) float64 {
 	return xs[reps/2]
 }
 
+// rssKiB is VmRSS from /proc/self/status.
 func rssKiB() float64 {
-	b, err := os.ReadFile("/proc/self/statm")
+	f, err := os.Open("/proc/self/status")
 	if err != nil {
-		return 0
+		return -1
 	}
-	f := strings.Fields(string(b))
-	pages, _ := strconv.ParseFloat(f[1], 64)
-	return pages * float64(os.Getpagesize()) / 1024
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if fs := strings.Fields(s.Text()); len(fs) >= 2 && fs[0] == "VmRSS:" {
+			v, _ := strconv.ParseFloat(fs[1], 64)
+			return v
+		}
+	}
+	return -1
 }
 
-// spawn: start a goroutine that only signals its end, wait for it.
+func perOp(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / float64(n) }
+
+// spawn: start an empty goroutine and wait for its end (a done channel).
 func spawn(n int) float64 {
 	done := make(chan struct{})
-	t0 := time.Now()
-	for i := 0; i < n; i++ {
+	once := func() {
 		go func() { done <- struct{}{} }()
 		<-done
 	}
-	return float64(time.Since(t0).Nanoseconds()) / float64(n)
+	for i := 0; i < 1000; i++ {
+		once()
+	}
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		once()
+	}
+	return perOp(time.Since(t0), n)
 }
 
-// spawnBatch: n goroutines blocked until released, released, all waited for.
+// spawnBatch: n goroutines started, all blocked on a channel, released by
+// closing it, all waited for.
 func spawnBatch(n int) float64 {
 	release := make(chan struct{})
-	var wg sync.WaitGroup
+	var in, out sync.WaitGroup
 	t0 := time.Now()
-	wg.Add(n)
+	in.Add(n)
+	out.Add(n)
 	for i := 0; i < n; i++ {
-		go func() { <-release; wg.Done() }()
+		go func() {
+			in.Done()
+			<-release
+			out.Done()
+		}()
 	}
+	in.Wait()
 	close(release)
-	wg.Wait()
-	return float64(time.Since(t0).Nanoseconds()) / float64(n)
+	out.Wait()
+	return perOp(time.Since(t0), n)
 }
 
-// pingpong: two goroutines alternate through unbuffered channels; ns per
+// pingpong: two goroutines alternate through two unbuffered channels; ns per
 // one-way hand-off.
 func pingpong(n int) float64 {
-	a, b := make(chan int), make(chan int)
+	ping, pong := make(chan int), make(chan int)
 	go func() {
-		for v := range a {
-			b <- v
+		for v := range ping {
+			pong <- v
 		}
 	}()
+	for i := 0; i < 1000; i++ {
+		ping <- i
+		<-pong
+	}
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
-		a <- i
-		<-b
+		ping <- i
+		<-pong
 	}
 	d := time.Since(t0)
-	close(a)
-	return float64(d.Nanoseconds()) / float64(2*n)
+	close(ping)
+	return perOp(d, 2*n)
 }
 
-// mem: n goroutines alive, each blocked on a channel; resident KiB each.
+// mem: n goroutines alive, each blocked on a channel; KiB each.
 func mem(n int) float64 {
 	runtime.GC()
 	before := rssKiB()
 	release := make(chan struct{})
-	var started, done sync.WaitGroup
-	started.Add(n)
-	done.Add(n)
+	var in, out sync.WaitGroup
+	in.Add(n)
+	out.Add(n)
 	for i := 0; i < n; i++ {
-		go func() { started.Done(); <-release; done.Done() }()
+		go func() {
+			in.Done()
+			<-release
+			out.Done()
+		}()
 	}
-	started.Wait()
+	in.Wait()
 	after := rssKiB()
 	close(release)
-	done.Wait()
+	out.Wait()
 	return (after - before) / float64(n)
 }
 
+// memInChild runs this program again with -mem n and returns its figure.
+func memInChild(n int) float64 {
+	self, err := os.Executable()
+	if err != nil {
+		return -1
+	}
+	out, err := exec.Command(self, "-mem", strconv.Itoa(n)).Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "compare.go: -mem %d: %v\n", n, err)
+		return -1
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
 func main() {
-	quick := len(os.Args) > 1 && os.Args[1] == "--quick"
+	quick := flag.Bool("quick", false, "fewer repetitions, shorter loops, no 1,000,000 run")
+	memN := flag.Int("mem", 0, "only measure memory for this many goroutines")
+	noMem := flag.Bool("nomem", false, "skip the memory figures")
+	flag.Parse()
+	if *memN > 0 {
+		fmt.Printf("%.3f\n", mem(*memN))
+		return
+	}
 	reps, scale := 5, 1
-	if quick {
+	if *quick {
 		reps, scale = 3, 10
 	}
 	p := fmt.Sprintf("go%d", runtime.GOMAXPROCS(0))
 	fmt.Printf("%s spawn %.1f\n", p, median(reps, func() float64 { return spawn(200000 / scale) }))
 	fmt.Printf("%s spawn_batch %.1f\n", p, median(reps, func() float64 { return spawnBatch(10000) }))
 	fmt.Printf("%s pingpong %.1f\n", p, median(reps, func() float64 { return pingpong(500000 / scale) }))
-	fmt.Printf("%s mem100k %.2f\n", p, mem(100000))
-	if !quick {
-		fmt.Printf("%s mem1m %.2f\n", p, mem(1000000))
+	if *noMem {
+		return
+	}
+	fmt.Printf("%s mem100k %.3f\n", p, memInChild(100000))
+	if !*quick {
+		fmt.Printf("%s mem1m %.3f\n", p, memInChild(1000000))
 	}
 }

@@ -35,6 +35,17 @@ int kt_sleep(const void* wchan, const char* wmesg, int flags, uint64_t timo_ns);
 void kt_sleep_setup(const void* wchan, const char* wmesg, int flags);
 int kt_sleep_finish(uint64_t timo_ns, int do_sleep);
 
+/*
+ * kt_sleep_unless() sleeps like kt_sleep() unless done(arg) returns nonzero,
+ * testing done under the wait channel's own lock, so that a waker that makes
+ * done true before its kt_wakeup() is never missed: the one-lock form of the
+ * two-phase sleep (FreeBSD's sleepq_lock, test, sleepq_wait). done must be
+ * quick and must not sleep, wake or take a lock. Returns 0 at once when done
+ * holds, else as kt_sleep().
+ */
+int kt_sleep_unless(const void* wchan, const char* wmesg, int flags, uint64_t timo_ns,
+                    int (*done)(void*), void* arg);
+
 /* kt_wakeup() wakes every sleeper on wchan; kt_wakeup_one() the most urgent,
  * oldest first. They return how many were woken. Never sleep. */
 int kt_wakeup(const void* wchan);
