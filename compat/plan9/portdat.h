@@ -15,7 +15,7 @@
 enum {
   NNOTE = 5,     /* pending notes per process */
   ERRMAX = 128,  /* max length of an error or note string */
-  KNAMELEN = 28, /* max length of a process name (text) */
+  KNAMELEN = 28, /* max length of a file name (a Proc's text has no limit) */
   NERR = 64,     /* depth of the error label stack */
 };
 
@@ -49,14 +49,19 @@ struct QLock {
   struct kt_qlock kt; /* valid when zeroed */
 };
 
+/* The stack of a kernel process (9front pc64 mem.h), nominal: what is
+ * mapped is the kernel's default when that is larger. */
+#define KSTACK (16 * 1024)
+
 typedef struct Proc Proc;
 struct Proc {
   ulong pid;
-  char text[KNAMELEN]; /* the name, as ps shows it */
-  char errstr[ERRMAX]; /* the last error() message */
-  int nerrlab;         /* labels in use */
-  Label* errlab;       /* NERR labels, on the kproc's own stack */
-  uvlong kt;           /* private: the kthreads handle */
+  char* text;   /* the name kproc was given, whole (set when it first runs) */
+  char* errstr; /* the last error() message: errbuf0 */
+  char errbuf0[ERRMAX];
+  int nerrlab;   /* labels in use */
+  Label* errlab; /* NERR labels, on the kproc's own stack */
+  uvlong kt;     /* private: the kthreads handle */
 };
 
 #endif /* _KT_PLAN9_PORTDAT_H_ */

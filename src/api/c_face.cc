@@ -1,4 +1,5 @@
-// The face support ABI (kt/c/face.h).
+// The face support ABI (kt/c/face.h): owned face areas, ticks, the console.
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 
@@ -9,27 +10,62 @@
 
 using namespace kt;
 
-static_assert(KT_FACE_AREA == kFaceAreaSize, "face area size is ABI");
+namespace {
 
-extern "C" void* kt_face_area(uint64_t t) {
-  KThread* p = proctab::lookup(t);
-  return p ? p->face_ : nullptr;
+// The last bytes of every descriptor's face area are the core's: which face
+// claimed it. They are zeroed with the rest of the area when the slot is
+// reused, so a thread is owned only by the face that created it, and a gone
+// thread keeps its owner (for ESRCH) until then. Written once by the creator
+// before the thread is published; read without locks by lookups that may
+// race with a slot's reuse, hence relaxed atomics.
+struct FaceTag {
+  uint32_t owner;  // enum kt_face
+  uint32_t spare;
+};
+static_assert(KT_FACE_AREA % alignof(FaceTag) == 0, "the tag is aligned");
+static_assert(KT_FACE_AREA + sizeof(FaceTag) == kFaceAreaSize, "area and tag fill the slot");
+
+uint32_t* owner_of(const KThread* t) {
+  return &reinterpret_cast<FaceTag*>(const_cast<unsigned char*>(t->face_) + KT_FACE_AREA)->owner;
 }
 
-extern "C" uint64_t kt_face_owner(const void* area) {
-  KThread* t = proctab::from_address(area);
-  if (!t || static_cast<const void*>(t->face_) != area) return 0;
-  return t->tid();
+bool owned_by(const KThread* t, int face) {
+  return face != KT_FACE_NONE &&
+         __atomic_load_n(owner_of(t), __ATOMIC_RELAXED) == static_cast<uint32_t>(face);
 }
 
-extern "C" int kt_face_valid(const void* p) {
-  KThread* t = proctab::slot_at(p);
-  return t && static_cast<const void*>(t->face_) == p;
+}  // namespace
+
+extern "C" void kt_face_claim(void* area, int face) {
+  KThread* t = proctab::slot_at(area);
+  if (!t || static_cast<void*>(t->face_) != area) panic("kt_face_claim: %p is no face area", area);
+  if (face <= KT_FACE_NONE || face > KT_FACE_AIX) panic("kt_face_claim: unknown face %d", face);
+  __atomic_store_n(owner_of(t), static_cast<uint32_t>(face), __ATOMIC_RELAXED);
 }
 
-extern "C" void* kt_face_self(void) {
+extern "C" void* kt_face_self(int face) {
   KThread* t = curthread();
-  return t ? t->face_ : nullptr;
+  return t && owned_by(t, face) ? t->face_ : nullptr;
+}
+
+extern "C" void* kt_face_area(uint64_t tid, int face) {
+  KThread* t = proctab::lookup(tid);
+  return t && owned_by(t, face) ? t->face_ : nullptr;
+}
+
+extern "C" int kt_face_handle(const void* p, int face, uint64_t* tid) {
+  KThread* t = proctab::slot_at(p);
+  if (!t || static_cast<const void*>(t->face_) != p || !owned_by(t, face)) return EINVAL;
+  if (t->state_.load(std::memory_order_acquire) == ThreadState::kFree) return ESRCH;
+  if (tid) *tid = t->tid();
+  return 0;
+}
+
+extern "C" uint64_t kt_ticks_ns(int ticks, int hz, const char* fn) {
+  if (hz <= 0) panic("%s: hz is %d; it must be positive", fn, hz);
+  if (ticks == 0) return 0;
+  const uint64_t n = ticks < 0 ? 1 : static_cast<uint64_t>(ticks);
+  return n * 1000000000ull / static_cast<uint64_t>(hz);
 }
 
 extern "C" void kt_vprintf(const char* fmt, va_list ap) {

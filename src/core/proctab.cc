@@ -1,6 +1,7 @@
 // The process table: type-stable descriptor slabs, pids, maxproc.
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <new>
@@ -14,6 +15,8 @@
 namespace kt {
 namespace {
 
+constexpr int kHighPidMin = 10;  // FreeBSD fork1: RFHIGHPID pids start here
+
 // Slabs are mapped once and never unmapped, even across reboots: a stale
 // pointer or handle from an earlier boot still lands on a descriptor.
 // The read-mostly slab index (read by every handle lookup) and the counters
@@ -24,8 +27,10 @@ struct Table {
   std::atomic<unsigned> maxproc{KT_DEFAULT_MAXPROC};
   alignas(64) std::atomic<unsigned> nprocs{0};
   std::atomic<int> next_pid{1};
-  alignas(64) SpinLock lock;  // leaf; slow path only
+  std::atomic<unsigned> nhigh{0};  // live high pids: pid allocation skips them
+  alignas(64) SpinLock lock;       // leaf; slow path only
   std::vector<KThread*> free KT_GUARDED_BY(lock);
+  std::vector<int> high KT_GUARDED_BY(lock);  // the pids of live KT_HIGHPID threads
 };
 
 Table& table() {
@@ -53,7 +58,7 @@ bool grow(Table& tb) KT_REQUIRES(tb.lock) {
 int take_pids(int n) {
   // pids count up and wrap past INT_MAX to 100, like the BSDs' lastpid; a
   // pid is a label for messages and ps, the handle is what identifies.
-  int pid = table().next_pid.fetch_add(n, std::memory_order_relaxed);
+  int pid = table().next_pid.fetch_add(n, std::memory_order_seq_cst);  // see alloc_pid
   if (KT_UNLIKELY(pid <= 0 || pid > INT_MAX - n)) {
     table().next_pid.store(100 + n, std::memory_order_relaxed);
     pid = 100;
@@ -61,13 +66,60 @@ int take_pids(int n) {
   return pid;
 }
 
-int alloc_pid(ThreadCache* cache) {
+bool is_high_locked(const Table& tb, int pid) KT_REQUIRES(tb.lock) {
+  return std::find(tb.high.begin(), tb.high.end(), pid) != tb.high.end();
+}
+
+int next_pid(ThreadCache* cache) {
   if (!cache) return take_pids(1);
   if (cache->pid_next == cache->pid_end) {
     cache->pid_next = take_pids(ThreadCache::kPidBatch);
     cache->pid_end = cache->pid_next + ThreadCache::kPidBatch;
   }
   return cache->pid_next++;
+}
+
+// alloc_pid() is the next pid from the cursor. A high pid sits at or above
+// the cursor, where the cursor had not been yet (see alloc_high_pid), so the
+// cursor skips it when it gets there. With no high pid alive (the rule) that
+// costs one load of a line this allocation has just written.
+//
+// The cursor's fetch_add and the nhigh load here, like the nhigh fetch_add
+// and the cursor load in alloc_high_pid, are sequentially consistent: either
+// the high pid is chosen above a pid taken at the same time, or the taker
+// sees nhigh and checks the set under the lock the chooser holds.
+int alloc_pid(ThreadCache* cache) {
+  Table& tb = table();
+  for (;;) {
+    const int pid = next_pid(cache);
+    if (KT_LIKELY(tb.nhigh.load(std::memory_order_seq_cst) == 0)) return pid;
+    SpinGuard g(tb.lock);
+    if (!is_high_locked(tb, pid)) return pid;
+  }
+}
+
+// alloc_high_pid() is FreeBSD fork1's RFHIGHPID pid: the first pid not in use
+// from max(cursor, 10) up, taken without moving the cursor, so daemons made
+// at boot get pids of 10 and up and the threads after them go on from where
+// the cursor was. Pids at or above the cursor are in use only as high pids.
+int alloc_high_pid() {
+  Table& tb = table();
+  SpinGuard g(tb.lock);
+  tb.nhigh.fetch_add(1, std::memory_order_seq_cst);
+  int pid = std::max(tb.next_pid.load(std::memory_order_seq_cst), kHighPidMin);
+  while (is_high_locked(tb, pid)) pid++;
+  tb.high.push_back(pid);
+  return pid;
+}
+
+void release_high_pid(int pid) {
+  Table& tb = table();
+  SpinGuard g(tb.lock);
+  auto it = std::find(tb.high.begin(), tb.high.end(), pid);
+  if (it == tb.high.end()) return;
+  *it = tb.high.back();
+  tb.high.pop_back();
+  tb.nhigh.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -104,7 +156,9 @@ KThread* proctab::slot_at(const void* p) {
   return nullptr;
 }
 
-KThread* proctab::alloc(ThreadCache* cache, int* err, bool exempt) {
+namespace {
+
+KThread* alloc_slot(ThreadCache* cache, int* err, bool exempt, bool high_pid) {
   Table& tb = table();
   // maxproc is one counter: exact, and an uncontended add when threads are
   // created on one vCPU at a time.
@@ -137,8 +191,24 @@ KThread* proctab::alloc(ThreadCache* cache, int* err, bool exempt) {
   }
   KT_ASSERT(t->state_.load(std::memory_order_relaxed) == ThreadState::kFree);
   t->magic_ = kThreadMagic;
-  t->pid_ = alloc_pid(cache);
+  t->pid_ = high_pid ? alloc_high_pid() : alloc_pid(cache);
   return t;
+}
+
+}  // namespace
+
+// alloc_high() is alloc() for a KT_HIGHPID thread. Declared here until
+// core/thread.h declares it beside alloc() and thread creation calls it.
+namespace proctab {
+KThread* alloc_high(ThreadCache* cache, int* err, bool exempt);
+}
+
+KThread* proctab::alloc(ThreadCache* cache, int* err, bool exempt) {
+  return alloc_slot(cache, err, exempt, false);
+}
+
+KThread* proctab::alloc_high(ThreadCache* cache, int* err, bool exempt) {
+  return alloc_slot(cache, err, exempt, true);
 }
 
 void proctab::free(KThread* t, ThreadCache* cache) {
@@ -156,6 +226,7 @@ void proctab::free(KThread* t, ThreadCache* cache) {
     t->state_.store(ThreadState::kFree, std::memory_order_release);
   }
   table().nprocs.fetch_sub(1, std::memory_order_relaxed);
+  if (KT_UNLIKELY(table().nhigh.load(std::memory_order_relaxed) != 0)) release_high_pid(t->pid_);
   if (cache && cache->n < ThreadCache::kMax) {
     cache->t[cache->n++] = t;
     return;

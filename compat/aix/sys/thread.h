@@ -7,16 +7,26 @@
  * so this face and the others coexist in one program.
  *
  * Decisions where AIX documents nothing (semantics.md 7, 9, 10.11):
- *   - a NULL i_func, or a data block that leaves the thread less than three
- *     quarters of its stack, is EINVAL; a tid that is not a thread made by
- *     thread_create and still TSIDL is ESRCH (the one documented error), and
- *     the running thread it may name is unaffected;
+ *   - a NULL i_func, or a data block larger than a quarter of the stack
+ *     (rounded up to 16 bytes, plus 16 for the alignment of the top), is
+ *     EINVAL. The stack is the 96 KiB AIX allocates, or the caller's: the
+ *     sanitizers' larger mappings do not move the limit;
+ *   - a tid that is not a thread made by thread_create and still TSIDL is
+ *     ESRCH (the one documented error), and the running thread it may name
+ *     is unaffected;
  *   - a caller's stack needs its size: give it with the extension
  *     kthread_start_stack(tid, len) before kthread_start; without it, or
  *     with one under KT_MIN_STACK, kthread_start is EINVAL;
- *   - a NULL i_sigmask blocks nothing;
+ *   - a NULL i_sigmask blocks nothing; i_sigmask replaces the blocked set
+ *     (the thread is created with none blocked). A signal kthread_kill posts
+ *     while the thread is TSIDL stays pending, and is delivered or blocked
+ *     by i_sigmask when the thread starts (AIX: "kept pending");
+ *   - thread_create before kt_boot is fatal (AIX code runs in a booted
+ *     kernel; there is no error for it);
  *   - getuerror() reports the error of the calling host context's last
  *     thread_create (do not switch between the two calls).
+ * Kernel stacks are 96 KiB nominally; the mapping is that or the kernel's
+ * default stack, whichever is larger (x4 under the sanitizers).
  */
 #ifndef _KT_AIX_SYS_THREAD_H_
 #define _KT_AIX_SYS_THREAD_H_

@@ -3,7 +3,16 @@
  * Deviations from FreeBSD, all decided in shared/design/semantics.md 9-10:
  *   - a NULL func or fmt, or a flag bit rfork(2) does not define, is EINVAL;
  *   - kthread_suspend of oneself with timo 0 is EDEADLK (FreeBSD hangs);
+ *   - kthread_suspend and kthread_resume of a kthread that has exited are
+ *     ESRCH (FreeBSD: a reused struct proc); kthread_suspend_check of one,
+ *     or of a pointer that is no struct proc, is fatal;
+ *   - kthread_exit outside a kthread (a host thread, proc0) is fatal;
  *   - kthread_run() is an extension that starts an RFSTOPPED thread.
+ * As in FreeBSD: kthread_create before the kernel is up panics "called too
+ * soon"; at the maxproc limit it prints "maxproc limit exceeded..." (at most
+ * once a second) and sleeps kthread_eagain_delay_ms before EAGAIN; RFHIGHPID
+ * gives a pid of 10 or more without moving the pid cursor; the stack is
+ * `pages' pages (nominal: the mapping is at least the kernel's default).
  */
 #ifndef _KT_FREEBSD_SYS_KTHREAD_H_
 #define _KT_FREEBSD_SYS_KTHREAD_H_
@@ -48,12 +57,14 @@ int kthread_resume(struct proc* p) __KT_FB(kthread_resume);
 int kthread_suspend(struct proc* p, int timo) __KT_FB(kthread_suspend);
 void kthread_suspend_check(struct proc* p) __KT_FB(kthread_suspend_check);
 
-/* Extension: start a thread created with RFSTOPPED. 0, or ESRCH. */
+/* Extension: start a thread created with RFSTOPPED. 0, or ESRCH (running,
+ * started already, exited, or no kthread). */
 int kthread_run(struct proc* p) __KT_FB(kthread_run);
 
 /* The seconds kproc_shutdown waits (sysctl kern.shutdown.kproc_shutdown_wait). */
 extern int kproc_shutdown_wait __KT_FB(kproc_shutdown_wait);
-/* Milliseconds kthread_create sleeps before returning EAGAIN (FreeBSD: hz/2). */
+/* Milliseconds kthread_create sleeps before returning EAGAIN (FreeBSD: hz/2
+ * ticks); 0 or less returns at once. */
 extern int kthread_eagain_delay_ms __KT_FB(kthread_eagain_delay_ms);
 __KT_FB_END
 

@@ -22,10 +22,17 @@ struct proc {
 };
 
 __KT_FB_BEGIN
+/* Process 0, the swapper: no kthread (kthread_suspend of it is EINVAL). */
+extern struct proc proc0 __KT_FB(proc0);
 struct proc* kt_freebsd_curproc(void) __KT_FB(curproc);
 __KT_FB_END
 
-/* curproc: the calling kernel thread's struct proc (NULL outside one). */
+/*
+ * curproc: the calling kernel thread's struct proc; &proc0 in a kernel
+ * thread kthread_create did not make (SYSINIT functions, shutdown handlers,
+ * another face's threads), as FreeBSD's boot code runs as proc0; NULL on a
+ * host thread.
+ */
 #define curproc (kt_freebsd_curproc())
 
 #endif /* !_KT_FREEBSD_SYS_PROC_H_ */

@@ -10,7 +10,13 @@
 #include <stdio.h>
 #include <sys/_kt_freebsd.h>
 
-/* Sleep priorities (sys/priority.h); lower is more urgent. */
+/*
+ * Sleep priorities (sys/priority.h of 5.x-7.x); lower is more urgent. A
+ * kernel thread keeps the priority it runs at: the priority part of a
+ * sleep's pri is accepted and ignored.
+ */
+#define PRI_MIN_KERN 64
+#define PRI_MIN_TIMESHARE 160
 #define PSWP 64
 #define PVM 68
 #define PINOD 72
@@ -19,6 +25,7 @@
 #define PZERO 84
 #define PSOCK 88
 #define PWAIT 92
+#define PCONFIG 96
 #define PLOCK 100
 #define PPAUSE 104
 #define PUSER 160
@@ -35,8 +42,18 @@
 #define ERESTART (-1)
 #endif
 
+/*
+ * The face's own names for sleep(9) and pause(9), as FreeBSD declares them.
+ * FreeBSD's pause(const char *, int) is not the C library's pause(void):
+ * a file that includes <unistd.h> too cannot use this header (the compiler
+ * reports conflicting types). Kernel code never does; put host code in
+ * another translation unit (the link names never meet).
+ */
 __KT_FB_BEGIN
-/* Ticks per second; 1000 unless set before kt_boot. */
+/*
+ * Ticks per second of every timeout of this face: 1000 (FreeBSD's default).
+ * Set it before kt_boot; it is read at each call, and must stay positive.
+ */
 extern int hz __KT_FB(hz);
 
 int tsleep(const void* chan, int pri, const char* wmesg, int timo) __KT_FB(tsleep);

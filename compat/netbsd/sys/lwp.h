@@ -14,9 +14,16 @@ struct lwp {
 };
 
 __KT_NB_BEGIN
+/* LWP 1 of proc0, the kernel's first LWP. */
+extern struct lwp lwp0 __KT_NB(lwp0);
 lwp_t* kt_netbsd_curlwp(void) __KT_NB(curlwp);
 __KT_NB_END
 
+/*
+ * curlwp: the calling kernel thread's LWP; &lwp0 in a kernel thread
+ * kthread_create did not make (start-up functions, shutdown handlers,
+ * another face's threads); NULL on a host thread.
+ */
 #define curlwp (kt_netbsd_curlwp())
 
 #endif /* !_KT_NETBSD_SYS_LWP_H_ */

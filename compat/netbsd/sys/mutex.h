@@ -3,9 +3,9 @@
 #ifndef _KT_NETBSD_SYS_MUTEX_H_
 #define _KT_NETBSD_SYS_MUTEX_H_
 
-#include <sys/_kt_netbsd.h>
-
 #include <kt/c/sync.h>
+#include <sys/_kt_netbsd.h>
+#include <sys/kernel.h>
 
 typedef enum { MUTEX_DEFAULT = 0, MUTEX_DRIVER = 1, MUTEX_SPIN = 2 } kmutex_type_t;
 
@@ -31,8 +31,6 @@ int mutex_tryenter(kmutex_t* m) __KT_NB(mutex_tryenter);
 int mutex_owned(const kmutex_t* m) __KT_NB(mutex_owned);
 /* kpause: sleep timo ticks (0: until interrupted), releasing mtx if given. */
 int kpause(const char* wmesg, bool intr, int timo, kmutex_t* mtx) __KT_NB(kpause);
-/* Ticks per second: 100 unless set before kt_boot. */
-extern int hz __KT_NB(hz);
 __KT_NB_END
 
 #endif /* !_KT_NETBSD_SYS_MUTEX_H_ */

@@ -11,15 +11,18 @@
  *     the thread first, R1);
  *   - returning from func is fatal, and the panic names the thread (5.7 fell
  *     into the user-return path);
- *   - kthread_exit outside a kernel thread is fatal (5.7 ended the calling
+ *   - kthread_exit outside a kernel thread (a host thread, or proc0's
+ *     context, where deferred callbacks run) is fatal (5.7 ended the calling
  *     process);
- *   - kthread_create before the system is up is fatal: that is what
- *     kthread_create_deferred is for;
+ *   - kthread_create before kt_boot is fatal: that is what
+ *     kthread_create_deferred is for (5.7: proc0 always exists);
  *   - kthread_create_deferred(NULL, ...) is fatal when it is called, not
  *     when the queue runs.
  * Kernel threads have no priority argument: they run at KT_PRI_KERNEL, and,
  * as in 5.7, hold the kernel lock while they run (a sleep lets it go).
- * EAGAIN is the core's maxproc limit (kt_config.maxproc).
+ * EAGAIN is the core's maxproc limit (kt_config.maxproc). The stack is the
+ * u-area, USPACE (20 KiB), nominally: what is mapped is the kernel's default
+ * when that is larger (semantics.md 10.11).
  */
 #ifndef _KT_OPENBSD_SYS_KTHREAD_H_
 #define _KT_OPENBSD_SYS_KTHREAD_H_

@@ -18,10 +18,16 @@ struct proc {
 };
 
 __KT_OB_BEGIN
+/* Process 0, the swapper. */
+extern struct proc proc0 __KT_OB(proc0);
 struct proc* kt_openbsd_curproc(void) __KT_OB(curproc);
 __KT_OB_END
 
-/* curproc: the calling kernel thread's struct proc (NULL on a host thread). */
+/*
+ * curproc: the calling kernel thread's struct proc; &proc0 in a kernel
+ * thread kthread_create did not make (deferred callbacks run in proc0's
+ * context, as in 5.7); NULL on a host thread.
+ */
 #define curproc (kt_openbsd_curproc())
 
 #endif /* !_KT_OPENBSD_SYS_PROC_H_ */

@@ -41,7 +41,10 @@
 #endif
 
 __KT_OB_BEGIN
-/* Ticks per second: 100 unless changed (read by each sleep). */
+/*
+ * Ticks per second of every timeout of this face: 100 (OpenBSD's HZ). Set it
+ * before kt_boot; it is read at each call, and must stay positive.
+ */
 extern int hz __KT_OB(hz);
 
 int tsleep(const volatile void* ident, int priority, const char* wmesg, int timo) __KT_OB(tsleep);

@@ -1,14 +1,20 @@
 /*
  * kt/c/face.h - what a face (the FreeBSD, OpenBSD, NetBSD, Plan 9 and AIX
  * interfaces) needs beyond the rest of the kt_* ABI: a per-thread area for
- * its view of the thread, and the kernel console.
+ * its view of the thread, owned by the face that created the thread; the
+ * tick conversion every BSD face uses; and the kernel console.
  *
  * Every kernel thread has one face area of KT_FACE_AREA bytes, 64-byte
- * aligned, zeroed at creation and filled by the creating face through
- * kt_thread_attr.init before the thread can run. It is where a face keeps
- * its struct proc, lwp_t or Proc, so the pointer it hands out is the area's
- * address. Areas are type-stable: a pointer into one never faults, and
- * kt_face_owner() says whether it still belongs to a live thread.
+ * aligned, zeroed at creation. The face that creates a thread claims the
+ * area and fills it in its kt_thread_attr.init callback, before the thread
+ * can run: that is where it keeps its struct proc, lwp_t or Proc, so the
+ * pointer it hands out is the area's address. A thread no face created (the
+ * kernel's own "swapper" and "shutdown", native threads) has an area no face
+ * owns, and a face never takes another face's record for one of its own.
+ *
+ * Areas are type-stable: a pointer into one never faults, and an area keeps
+ * its contents and its owner until the slot is reused by a new thread, so a
+ * face can tell a handle that has gone (ESRCH) from one that never was.
  */
 #ifndef KT_C_FACE_H
 #define KT_C_FACE_H
@@ -20,20 +26,50 @@
 extern "C" {
 #endif
 
-#define KT_FACE_AREA 256
+/* The bytes of an area a face may use (the core keeps the owner after them). */
+#define KT_FACE_AREA 248
 
-/* kt_face_area() is t's area, NULL for a stale handle. */
-void* kt_face_area(uint64_t t);
-/* kt_face_owner() is the live thread whose area starts at p, or 0. */
-uint64_t kt_face_owner(const void* p);
-/* kt_face_valid() says whether p is the start of some thread's area, live
- * or not: a face can then read its own record there (areas are type-stable,
- * and keep their contents until the slot is reused) to tell a stale handle
- * (ESRCH) from a pointer that never was one (EINVAL). */
-int kt_face_valid(const void* p);
+/* The owners of areas. */
+enum kt_face {
+  KT_FACE_NONE = 0, /* no face: a thread the core or the native API made */
+  KT_FACE_FREEBSD = 1,
+  KT_FACE_OPENBSD = 2,
+  KT_FACE_NETBSD = 3,
+  KT_FACE_PLAN9 = 4,
+  KT_FACE_AIX = 5,
+};
 
-/* kt_face_self() is the calling kernel thread's area, NULL on a host thread. */
-void* kt_face_self(void);
+/*
+ * kt_face_claim() makes face the owner of area, the area kt_thread_attr.init
+ * was handed. Call it from init, before the thread can run. Never sleeps.
+ */
+void kt_face_claim(void* area, int face);
+
+/*
+ * kt_face_self() is the calling kernel thread's area when face owns it;
+ * NULL on a host thread and in a thread face did not create. Never sleeps.
+ */
+void* kt_face_self(int face);
+
+/* kt_face_area() is t's area when t is live and face owns it, else NULL. */
+void* kt_face_area(uint64_t t, int face);
+
+/*
+ * kt_face_handle() names the thread of a face's record: p is the start of an
+ * area face owns. 0 and *t (when t is not NULL) for a live thread; ESRCH for
+ * a thread that has gone (its slot not reused yet); EINVAL for a pointer that
+ * is no area of face's (NULL, a record of another face, a copy, proc0).
+ */
+int kt_face_handle(const void* p, int face, uint64_t* t);
+
+/*
+ * kt_ticks_ns() converts a BSD timeout of ticks at hz per second into
+ * nanoseconds for kt_sleep and friends: 0 stays 0 (no timeout), a negative
+ * count is one tick (FreeBSD's callout clamps it so; semantics.md 10.14).
+ * A face passes its own hz, read at each call; hz <= 0 panics, naming the
+ * face's function (a tick rate is set before boot, and never to nonsense).
+ */
+uint64_t kt_ticks_ns(int ticks, int hz, const char* fn);
 
 /* kt_printf() prints on the kernel console (kt_config.console). */
 void kt_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -41,7 +41,13 @@ enum kt_thread_flags {
   KT_INTR = 0x02,     /* services interrupts; requires KT_MPSAFE */
   KT_JOINABLE = 0x04, /* exit waits until kt_thread_join (NetBSD MUSTJOIN) */
   KT_IDLE = 0x08,     /* created idle: runs only after kt_thread_start */
-  KT_THREAD_FLAGS_ALL = 0x0f,
+  /*
+   * A pid of at least 10, taken without moving the pid cursor, so the
+   * threads created after it still count up from where they were (FreeBSD
+   * RFHIGHPID, for daemons made at boot).
+   */
+  KT_HIGHPID = 0x10,
+  KT_THREAD_FLAGS_ALL = 0x1f,
 };
 
 /* How a thread ended, as recorded for introspection. */
@@ -84,7 +90,14 @@ struct kt_thread_attr {
    */
   void (*init)(void* face_area, uint64_t t, void* init_arg);
   void* init_arg;
-  uintptr_t kt_reserved[6];
+  /*
+   * The stack the face's own kernel would give the thread (FreeBSD pages,
+   * OpenBSD's 20 KiB u-area...), which introspection reports; 0: the mapped
+   * size. What is mapped is never smaller than this nor than the kernel's
+   * default (semantics.md 10.11). Carved from kt_reserved.
+   */
+  size_t stack_nominal;
+  uintptr_t kt_reserved[5];
 };
 
 #define KT_MAXCOMLEN 31

@@ -7,50 +7,42 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 
 #include "kt/c/control.h"
 #include "kt/c/face.h"
 
 namespace {
 
-constexpr uint32_t kAixMagic = 0x41495854;  // "AIXT"
-
 // The AIX view of a thread, in its face area.
 struct AixThread {
-  uint32_t magic;
   tid_t tid;
   size_t stack_len;  // kthread_start_stack
+  // i_func, set by the kthread_start that wins the thread: a second one,
+  // racing or late, finds it set and fails with ESRCH without touching it.
+  int (*func)(void*);
+  // Signals posted while TSIDL, posted for real once kthread_start has
+  // installed i_sigmask (semantics.md 7.1: "kept pending"). Until the core
+  // keeps an idle thread's signals pending itself.
+  uint64_t held_signals;
 };
 static_assert(sizeof(AixThread) <= KT_FACE_AREA, "fits the face area");
 
 thread_local int uerror;
 
 AixThread* aix_of(tid_t tid) {
-  auto* a = static_cast<AixThread*>(kt_face_area(uint64_t(tid)));
-  return a && a->magic == kAixMagic ? a : nullptr;
+  return static_cast<AixThread*>(kt_face_area(uint64_t(tid), KT_FACE_AIX));
 }
 
 void init_thread(void* area, uint64_t t, void*) {
-  auto* a = static_cast<AixThread*>(area);
-  a->magic = kAixMagic;
-  a->tid = tid_t(t);
+  kt_face_claim(area, KT_FACE_AIX);
+  static_cast<AixThread*>(area)->tid = tid_t(t);
 }
 
-// What kthread_start copies to the top of the new stack: the entry point,
-// then the caller's data. Carrying i_func in the copy (rather than in the
-// face area) keeps a second, failing kthread_start from touching a thread
-// that is already starting.
-struct StartBlock {
-  int (*func)(void*);
-  alignas(16) unsigned char data[];
-};
-
-// The entry: the data copy's address goes to i_func; its int is discarded
+// The entry: i_func gets the address of the data copy; its int is discarded
 // and returning ends the thread normally.
-void entry(void* p) {
-  auto* b = static_cast<StartBlock*>(p);
-  b->func(b->data);
+void entry(void* data) {
+  auto* a = static_cast<AixThread*>(kt_face_self(KT_FACE_AIX));
+  __atomic_load_n(&a->func, __ATOMIC_ACQUIRE)(data);
 }
 
 uint64_t mask_of(const sigset_t* set) {
@@ -61,23 +53,29 @@ uint64_t mask_of(const sigset_t* set) {
   return m;
 }
 
+// Posts what was held for t; whoever takes the bits (kthread_start after the
+// launch, or a kthread_kill that saw the launch) posts each signal once.
+void post_held(AixThread* a) {
+  uint64_t bits = __atomic_exchange_n(&a->held_signals, 0, __ATOMIC_SEQ_CST);
+  for (int sig = 1; bits; sig++, bits >>= 1)
+    if (bits & 1) kt_signal(uint64_t(a->tid), sig);
+}
+
 }  // namespace
 
 extern "C" tid_t thread_create(void) {
+  if (!kt_booted()) kt_panic("thread_create: called before kt_boot");
   kt_thread_attr a{};
   a.name = "kthread";
   a.pri = -1;
   a.cpu = -1;
   a.flags = KT_MPSAFE;
+  a.stack_nominal = KTHREAD_DEFAULT_STACK;
   a.init = init_thread;
   kt_tid_t t = 0;
   const int rc = kt_thread_reserve(&a, &t);
-  if (rc != 0) {
-    uerror = rc == ENXIO ? EINVAL : rc;
-    return -1;
-  }
-  uerror = 0;
-  return tid_t(t);
+  uerror = rc;
+  return rc == 0 ? tid_t(t) : -1;
 }
 
 extern "C" int getuerror(void) { return uerror; }
@@ -96,16 +94,19 @@ extern "C" int kthread_start(tid_t tid, int (*i_func)(void*), void* i_data_addr,
   if (!i_func) return EINVAL;
   if (i_stackaddr && a->stack_len == 0) return EINVAL;  // size unknown: see kthread_start_stack
   if (i_data_len && !i_data_addr) return EINVAL;
-  // A small block goes on this stack; a large one is allocated (rare).
-  const size_t len = sizeof(StartBlock) + i_data_len;
-  alignas(16) unsigned char local[256];
-  auto* b = reinterpret_cast<StartBlock*>(len <= sizeof local ? local : new unsigned char[len]);
-  b->func = i_func;
-  if (i_data_len) memcpy(b->data, i_data_addr, i_data_len);
+  // The data may take a quarter of the stack (aligned, plus the alignment
+  // of the top): of the stack AIX would give, not of the mapping, which the
+  // sanitizers make larger.
+  const size_t stack = i_stackaddr ? a->stack_len : KTHREAD_DEFAULT_STACK;
+  if (((i_data_len + 15) & ~size_t(15)) + 16 > stack / 4) return EINVAL;
+  int (*none)(void*) = nullptr;
+  if (!__atomic_compare_exchange_n(&a->func, &none, i_func, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE))
+    return ESRCH;  // being started, or started
   kt_launch l{};
   l.func = entry;
-  l.data = b;
-  l.data_len = len;
+  l.data = i_data_addr;
+  l.data_len = i_data_len;
   if (i_stackaddr) {
     l.stack_top = i_stackaddr;
     l.stack_len = a->stack_len;
@@ -114,8 +115,12 @@ extern "C" int kthread_start(tid_t tid, int (*i_func)(void*), void* i_data_addr,
   }
   l.sigmask = mask_of(i_sigmask);
   const int rc = kt_thread_launch(uint64_t(tid), &l);
-  if (reinterpret_cast<unsigned char*>(b) != local) delete[] reinterpret_cast<unsigned char*>(b);
-  return rc;
+  if (rc != 0) {
+    __atomic_store_n(&a->func, nullptr, __ATOMIC_RELEASE);  // still TSIDL: may be started again
+    return rc;
+  }
+  post_held(a);
+  return 0;
 }
 
 extern "C" void thread_terminate(void) { kt_thread_exit(0); }
@@ -126,7 +131,16 @@ extern "C" tid_t thread_self(void) {
 }
 
 extern "C" void kthread_kill(tid_t tid, int sig) {
-  kt_signal(tid == -1 ? kt_thread_self() : uint64_t(tid), sig);
+  const uint64_t t = tid == -1 ? kt_thread_self() : uint64_t(tid);
+  AixThread* a = aix_of(tid_t(t));
+  if (!a || sig < 1 || sig > 64 || kt_thread_state(t) != KT_IDLE_STATE) {
+    kt_signal(t, sig);
+    return;
+  }
+  // TSIDL: hold it until kthread_start has installed i_sigmask. If the start
+  // got past its own post_held meanwhile, post it here.
+  __atomic_fetch_or(&a->held_signals, uint64_t(1) << (sig - 1), __ATOMIC_SEQ_CST);
+  if (kt_thread_state(t) != KT_IDLE_STATE) post_held(a);
 }
 
 extern "C" int thread_getstate(tid_t tid) {

@@ -1,6 +1,7 @@
 // FreeBSD kthread(9), 5.x-7.x (seed 000; semantics.md 3.1-3.7): thin
 // translation onto the core. Deviations are listed in sys/kthread.h.
 #include <sys/eventhandler.h>
+#include <sys/kernel.h>
 #include <sys/kthread.h>
 #include <sys/proc.h>
 #include <sys/systm.h>
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 
 #include "kt/c/control.h"
@@ -21,6 +21,9 @@ static_assert(sizeof(struct proc) <= KT_FACE_AREA, "struct proc fits the face ar
 extern "C" {
 int kproc_shutdown_wait = 60;
 int kthread_eagain_delay_ms = 500;
+// The swapper: what SYSINIT functions, shutdown handlers and every other
+// kernel thread kthread_create did not make see as curproc.
+struct proc proc0 = {0, "swapper", P_SYSTEM, KSTACK_PAGES, 0, 0};
 }
 
 namespace {
@@ -41,6 +44,7 @@ struct Init {
 void init_proc(void* area, uint64_t t, void* arg) {
   auto* in = static_cast<Init*>(arg);
   auto* p = static_cast<struct proc*>(area);
+  kt_face_claim(area, KT_FACE_FREEBSD);
   p->p_pid = kt_thread_pid(t);
   snprintf(p->p_comm, sizeof p->p_comm, "%s", in->name);
   p->p_flag = P_SYSTEM | P_KTHREAD;
@@ -57,30 +61,50 @@ void on_return() {
   kthread_exit(0);
 }
 
-uint64_t proc_tid(const struct proc* p) { return p ? kt_face_owner(p) : 0; }
+// The thread of a struct proc handed in: 0 for a live kernel thread, EINVAL
+// for a pointer that is none (proc0 included: it is no kthread), ESRCH for
+// one that has exited (semantics.md 9: stale handles).
+int proc_tid(const struct proc* p, uint64_t* t) { return kt_face_handle(p, KT_FACE_FREEBSD, t); }
 
+// When fork1 last said "maxproc limit exceeded" (monotonic ns; 0: not this
+// boot). (<atomic> would bring in <unistd.h>, whose pause() is not
+// FreeBSD's: the builtins it is.)
+int64_t last_said;
+void forget_last_said(const void*) { __atomic_store_n(&last_said, 0, __ATOMIC_RELAXED); }
+kt_sysinit last_said_sysinit{SI_SUB_TUNABLES, SI_ORDER_FIRST, forget_last_said,
+                             nullptr,         nullptr,        0};
+__attribute__((constructor)) void register_last_said() { kt_sysinit_register(&last_said_sysinit); }
+
+// fork1 at maxproc: the console message, at most once a second however many
+// creators fail at once (ppsratecheck: a second from the last message), then
+// a sleep of half a second before EAGAIN, so a creator retrying in a loop
+// does not spin.
 void maxproc_backoff() {
-  static time_t last;
-  const time_t now = time(nullptr);
-  if (now != last) {
-    last = now;
-    kt_printf("maxproc limit exceeded by uid 0, please see tuning(7) and login.conf(5)\n");
-  }
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const int64_t now = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  int64_t last = __atomic_load_n(&last_said, __ATOMIC_RELAXED);
+  if ((last == 0 || now - last >= 1000000000) &&
+      __atomic_compare_exchange_n(&last_said, &last, now, false, __ATOMIC_RELAXED,
+                                  __ATOMIC_RELAXED))
+    kt_printf("maxproc limit exceeded by uid 0, please see tuning(7) and login.conf(5).\n");
   if (kthread_eagain_delay_ms <= 0) return;
   const uint64_t ns = uint64_t(kthread_eagain_delay_ms) * 1000000u;
   if (kt_thread_self()) {
-    static int nowake;
-    kt_sleep(&nowake, "maxproc", 0, ns);
+    static int forksleep;  // nobody wakes it: the timeout ends the sleep
+    kt_sleep(&forksleep, "fork", 0, ns);
   } else {
-    timespec ts{time_t(ns / 1000000000u), long(ns % 1000000000u)};
-    nanosleep(&ts, nullptr);
+    ts = {time_t(ns / 1000000000u), long(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
   }
 }
 
 }  // namespace
 
 extern "C" struct proc* kt_freebsd_curproc(void) {
-  return static_cast<struct proc*>(kt_face_self());
+  if (void* own = kt_face_self(KT_FACE_FREEBSD)) return static_cast<struct proc*>(own);
+  return kt_thread_self() ? &proc0 : nullptr;
 }
 
 extern "C" int kthread_create(void (*func)(void*), void* arg, struct proc** newpp, int flags,
@@ -103,12 +127,12 @@ extern "C" int kthread_create(void (*func)(void*), void* arg, struct proc** newp
   a.name = name;
   a.pri = -1;
   a.cpu = -1;
-  a.flags =
-      KT_MPSAFE | ((flags & RFSTOPPED) ? KT_IDLE : 0) | ((flags & RFPPWAIT) ? KT_JOINABLE : 0);
-  // The nominal size is what struct proc reports; the mapping is never
+  a.flags = KT_MPSAFE | ((flags & RFSTOPPED) ? KT_IDLE : 0) |
+            ((flags & RFPPWAIT) ? KT_JOINABLE : 0) | ((flags & RFHIGHPID) ? KT_HIGHPID : 0);
+  // The nominal size is what introspection reports; the mapping is never
   // smaller than the kernel's default.
-  const size_t nominal = size_t(pages) * PAGE_SIZE;
-  a.stack_size = nominal > KT_DEFAULT_STACK ? nominal : 0;
+  a.stack_nominal = size_t(pages) * PAGE_SIZE;
+  a.stack_size = a.stack_nominal > KT_DEFAULT_STACK ? a.stack_nominal : 0;
   a.on_return = on_return;
   a.init = init_proc;
   a.init_arg = &in;
@@ -122,36 +146,44 @@ extern "C" int kthread_create(void (*func)(void*), void* arg, struct proc** newp
 }
 
 extern "C" void kthread_exit(int ecode) {
-  // exit1 wakes whoever sleeps on the thread handle.
-  if (struct proc* p = curproc) kt_wakeup(p);
+  struct proc* p = curproc;
+  if (p == &proc0) kt_panic("kthread_exit: called from proc0 (swapper), which is no kthread");
+  // exit1 wakes whoever sleeps on the thread handle. On a host thread (p
+  // NULL) the core panics: only a kernel thread may exit.
+  if (p) kt_wakeup(p);
   kt_thread_exit(ecode);
 }
 
 extern "C" int kthread_suspend(struct proc* p, int timo) {
-  const uint64_t t = proc_tid(p);
-  if (!t) return EINVAL;  // "does not reference a kernel thread"
-  kt_wakeup(p);           // nudge a daemon sleeping on its own proc
-  uint64_t ns = 0;
-  if (timo != 0)
-    ns = (timo < 0 ? 1 : uint64_t(timo)) * 1000000000ull / uint64_t(hz > 0 ? hz : 1000);
-  const int rc = kt_suspend(t, ns);
-  return rc == ESRCH ? EINVAL : rc;
+  uint64_t t;
+  if (const int error = proc_tid(p, &t)) return error;
+  kt_wakeup(p);  // nudge a daemon sleeping on its own proc
+  const int rc = kt_suspend(t, kt_ticks_ns(timo, hz, "kthread_suspend"));
+  return rc;
 }
 
 extern "C" int kthread_resume(struct proc* p) {
-  const uint64_t t = proc_tid(p);
-  if (!t) return EINVAL;
-  const int rc = kt_resume(t);
-  return rc == ESRCH ? EINVAL : rc;
+  uint64_t t;
+  if (const int error = proc_tid(p, &t)) return error;
+  return kt_resume(t);
 }
 
+// FreeBSD 5 checks nothing: passing another kthread's proc makes the caller
+// wait out that thread's request (faithful), proc0 never has one. A pointer
+// that is no proc, or one that has exited, is fatal: there is no error to
+// return (semantics.md 9).
 extern "C" void kthread_suspend_check(struct proc* p) {
-  if (const uint64_t t = proc_tid(p)) kt_suspend_check(t);
+  if (p == &proc0) return;
+  uint64_t t;
+  if (const int error = proc_tid(p, &t))
+    kt_panic("kthread_suspend_check: %p is %s", static_cast<void*>(p),
+             error == ESRCH ? "a process that has exited" : "no kernel thread's struct proc");
+  kt_suspend_check(t);
 }
 
 extern "C" int kthread_run(struct proc* p) {
-  const uint64_t t = proc_tid(p);
-  return t ? kt_thread_start(t) : ESRCH;
+  uint64_t t;
+  return proc_tid(p, &t) == 0 ? kt_thread_start(t) : ESRCH;
 }
 
 extern "C" void kproc_start(const void* udata) {

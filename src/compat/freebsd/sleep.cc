@@ -18,14 +18,6 @@ int hz = 1000;
 
 namespace {
 
-// Ticks to nanoseconds: 0 is no timeout, a negative count one tick
-// (FreeBSD's callout clamps it so).
-uint64_t ticks_ns(int timo) {
-  if (timo == 0) return 0;
-  const uint64_t ticks = timo < 0 ? 1 : uint64_t(timo);
-  return ticks * 1000000000ull / uint64_t(hz > 0 ? hz : 1000);
-}
-
 void need_kthread(const char* fn, const void* chan) {
   if (!kt_thread_self())
     kt_panic("%s: called from a host thread; it must be called from a kernel thread", fn);
@@ -36,17 +28,19 @@ void need_kthread(const char* fn, const void* chan) {
 
 extern "C" int tsleep(const void* chan, int pri, const char* wmesg, int timo) {
   need_kthread("tsleep", chan);
-  return kt_sleep(chan, wmesg, (pri & PCATCH) ? KT_SLEEP_INTR : 0, ticks_ns(timo));
+  return kt_sleep(chan, wmesg, (pri & PCATCH) ? KT_SLEEP_INTR : 0, kt_ticks_ns(timo, hz, "tsleep"));
 }
 
 extern "C" int msleep(const void* chan, struct mtx* mtx, int pri, const char* wmesg, int timo) {
   need_kthread("msleep", chan);
   if (!mtx) return tsleep(chan, pri, wmesg, timo);
+  // FreeBSD asserts MA_NOTRECURSED: the sleep would keep the lock held.
+  if (mtx->mtx_recurse > 0) kt_panic("msleep: mutex %s is recursed", mtx->mtx_kt.name);
   // Queue first, then let the mutex go: a waker that takes the mutex to
   // change the condition finds us on the queue (no lost wakeup).
   kt_sleep_setup(chan, wmesg, (pri & PCATCH) ? KT_SLEEP_INTR : 0);
   mtx_unlock(mtx);
-  const int rc = kt_sleep_finish(ticks_ns(timo), 1);
+  const int rc = kt_sleep_finish(kt_ticks_ns(timo, hz, "msleep"), 1);
   if (!(pri & PDROP)) mtx_lock(mtx);
   return rc;
 }
@@ -54,7 +48,7 @@ extern "C" int msleep(const void* chan, struct mtx* mtx, int pri, const char* wm
 extern "C" int pause(const char* wmesg, int timo) {
   static int pause_chan;
   need_kthread("pause", &pause_chan);
-  return kt_sleep(&pause_chan, wmesg, 0, ticks_ns(timo <= 0 ? 1 : timo));
+  return kt_sleep(&pause_chan, wmesg, 0, kt_ticks_ns(timo <= 0 ? 1 : timo, hz, "pause"));
 }
 
 extern "C" void wakeup(const void* chan) { kt_wakeup(chan); }

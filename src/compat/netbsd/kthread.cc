@@ -22,6 +22,9 @@ static_assert(sizeof(struct lwp) <= KT_FACE_AREA, "struct lwp fits the face area
 extern "C" {
 int hz = 100;
 int ncpu = 0;
+// LWP 1 of proc0: what curlwp is in a kernel thread kthread_create did not
+// make (start-up functions, shutdown handlers, other faces' threads).
+struct lwp lwp0 = {1, "", nullptr, 0, PRI_KTHREAD, 0};
 }
 
 namespace {
@@ -57,6 +60,7 @@ struct Init {
 void init_lwp(void* area, uint64_t t, void* arg) {
   auto* in = static_cast<Init*>(arg);
   auto* l = static_cast<lwp_t*>(area);
+  kt_face_claim(area, KT_FACE_NETBSD);
   l->l_lid = kt_thread_pid(t);
   snprintf(l->l_name, sizeof l->l_name, "%s", in->name);
   l->l_cpu = in->ci;
@@ -74,9 +78,9 @@ void on_return() {
            l->l_lid);
 }
 
-// lwp_tid() is l's handle: 0 when l is not an LWP at all; a stale handle
-// (the core answers ESRCH) when it is one that has gone.
-uint64_t lwp_tid(const lwp_t* l) { return l && kt_face_valid(l) ? l->l_kt : 0; }
+// The thread of an lwp_t handed in: 0 for a live one, ESRCH for one that has
+// gone, EINVAL for a pointer that is no kthread's LWP (lwp0 included).
+int lwp_tid(const lwp_t* l, uint64_t* t) { return kt_face_handle(l, KT_FACE_NETBSD, t); }
 
 }  // namespace
 
@@ -89,10 +93,14 @@ extern "C" struct cpu_info* kt_netbsd_curcpu(void) {
   return c >= 0 ? &cpus[c] : nullptr;
 }
 
-extern "C" lwp_t* kt_netbsd_curlwp(void) { return static_cast<lwp_t*>(kt_face_self()); }
+extern "C" lwp_t* kt_netbsd_curlwp(void) {
+  if (void* own = kt_face_self(KT_FACE_NETBSD)) return static_cast<lwp_t*>(own);
+  return kt_thread_self() ? &lwp0 : nullptr;
+}
 
 extern "C" int kthread_create(pri_t pri, int flags, struct cpu_info* ci, void (*func)(void*),
                               void* arg, lwp_t** newlp, const char* fmt, ...) {
+  if (!kt_booted()) kt_panic("kthread_create: called before kt_boot");
   if (!func || !fmt) return EINVAL;
   if (flags & ~(KTHREAD_IDLE | KTHREAD_MPSAFE | KTHREAD_INTR | KTHREAD_TS | KTHREAD_MUSTJOIN))
     return EINVAL;
@@ -117,6 +125,7 @@ extern "C" int kthread_create(pri_t pri, int flags, struct cpu_info* ci, void (*
   a.cpu = cpu;
   a.flags = ((flags & KTHREAD_MPSAFE) ? KT_MPSAFE : 0) | ((flags & KTHREAD_INTR) ? KT_INTR : 0) |
             ((flags & KTHREAD_MUSTJOIN) ? KT_JOINABLE : 0) | ((flags & KTHREAD_IDLE) ? KT_IDLE : 0);
+  a.stack_nominal = USPACE;  // the u-area: nominal, the mapping is larger
   a.on_return = on_return;
   a.init = init_lwp;
   a.init_arg = &in;
@@ -124,20 +133,23 @@ extern "C" int kthread_create(pri_t pri, int flags, struct cpu_info* ci, void (*
 }
 
 extern "C" void kthread_exit(int ecode) {
-  if (lwp_t* l = curlwp; l && ecode != 0)
+  lwp_t* l = curlwp;
+  if (l == &lwp0) kt_panic("kthread_exit: called from lwp0, not by a kernel thread");
+  // On a host thread (l NULL) the core panics: only a kernel thread may exit.
+  if (l && ecode != 0)
     kt_printf("WARNING: kthread `%s' (%d) exits with status %d\n", name_of(l), l->l_lid, ecode);
   kt_thread_exit(ecode);
 }
 
 extern "C" int kthread_join(lwp_t* l) {
-  const uint64_t t = lwp_tid(l);
-  if (!t) return EINVAL;
+  uint64_t t;
+  if (const int error = lwp_tid(l, &t)) return error;
   return kt_thread_join(t, nullptr);
 }
 
 extern "C" int kthread_run(lwp_t* l) {
-  const uint64_t t = lwp_tid(l);
-  return t ? kt_thread_start(t) : ESRCH;
+  uint64_t t;
+  return lwp_tid(l, &t) == 0 ? kt_thread_start(t) : ESRCH;
 }
 
 extern "C" int kthread_fpu_enter(void) { return kt_fpu_enter(); }

@@ -3,6 +3,7 @@
 #include "kt/c/sync.h"
 
 #include <sys/condvar.h>
+#include <sys/kernel.h>
 #include <sys/mutex.h>
 
 #include <cerrno>
@@ -10,16 +11,6 @@
 #include "kt/c/face.h"
 #include "kt/c/sleep.h"
 #include "kt/c/thread.h"
-
-namespace {
-
-// Ticks at the face's hz to nanoseconds; 0 stays "no timeout".
-uint64_t ticks_ns(int ticks) {
-  if (ticks == 0) return 0;
-  return (ticks < 0 ? 1 : uint64_t(ticks)) * 1000000000ull / uint64_t(hz > 0 ? hz : 100);
-}
-
-}  // namespace
 
 extern "C" void mutex_init(kmutex_t* m, kmutex_type_t type, int ipl) {
   (void)type;
@@ -41,10 +32,11 @@ extern "C" int cv_wait_sig(kcondvar_t* cv, kmutex_t* mtx) {
   return kt_cv_wait(&cv->cv_kt, &mtx->mtx_kt, KT_SLEEP_INTR, 0);
 }
 extern "C" int cv_timedwait(kcondvar_t* cv, kmutex_t* mtx, int ticks) {
-  return kt_cv_wait(&cv->cv_kt, &mtx->mtx_kt, 0, ticks_ns(ticks));
+  return kt_cv_wait(&cv->cv_kt, &mtx->mtx_kt, 0, kt_ticks_ns(ticks, hz, "cv_timedwait"));
 }
 extern "C" int cv_timedwait_sig(kcondvar_t* cv, kmutex_t* mtx, int ticks) {
-  return kt_cv_wait(&cv->cv_kt, &mtx->mtx_kt, KT_SLEEP_INTR, ticks_ns(ticks));
+  return kt_cv_wait(&cv->cv_kt, &mtx->mtx_kt, KT_SLEEP_INTR,
+                    kt_ticks_ns(ticks, hz, "cv_timedwait_sig"));
 }
 extern "C" void cv_signal(kcondvar_t* cv) { kt_cv_signal(&cv->cv_kt); }
 extern "C" void cv_broadcast(kcondvar_t* cv) { kt_cv_broadcast(&cv->cv_kt); }
@@ -56,7 +48,8 @@ extern "C" int kpause(const char* wmesg, bool intr, int timo, kmutex_t* mtx) {
   // A channel nobody wakes: only the timeout (or an interrupt) ends it.
   static int nowake;
   if (mtx) mutex_exit(mtx);
-  const int rc = kt_sleep(&nowake, wmesg, intr ? KT_SLEEP_INTR : 0, ticks_ns(timo));
+  const int rc =
+      kt_sleep(&nowake, wmesg, intr ? KT_SLEEP_INTR : 0, kt_ticks_ns(timo, hz, "kpause"));
   if (mtx) mutex_enter(mtx);
   return rc;
 }

@@ -16,13 +16,6 @@ int hz = 100;
 
 namespace {
 
-// Ticks of hz to nanoseconds: 0 is no timeout, a negative count one tick.
-uint64_t ticks_ns(int timo) {
-  if (timo == 0) return 0;
-  const uint64_t ticks = timo < 0 ? 1 : uint64_t(timo);
-  return ticks * 1000000000ull / uint64_t(hz > 0 ? hz : 100);
-}
-
 const void* need_kthread(const char* fn, const volatile void* ident) {
   if (!kt_thread_self())
     kt_panic("%s: called from a host thread; it must be called from a kernel thread", fn);
@@ -35,7 +28,8 @@ int sleep_flags(int priority) { return (priority & PCATCH) ? KT_SLEEP_INTR : 0; 
 }  // namespace
 
 extern "C" int tsleep(const volatile void* ident, int priority, const char* wmesg, int timo) {
-  return kt_sleep(need_kthread("tsleep", ident), wmesg, sleep_flags(priority), ticks_ns(timo));
+  return kt_sleep(need_kthread("tsleep", ident), wmesg, sleep_flags(priority),
+                  kt_ticks_ns(timo, hz, "tsleep"));
 }
 
 extern "C" int msleep(const volatile void* ident, struct mutex* mtx, int priority,
@@ -46,7 +40,7 @@ extern "C" int msleep(const volatile void* ident, struct mutex* mtx, int priorit
   // change the condition finds us there (no lost wakeup).
   kt_sleep_setup(chan, wmesg, sleep_flags(priority));
   mtx_leave(mtx);
-  const int rc = kt_sleep_finish(ticks_ns(timo), 1);
+  const int rc = kt_sleep_finish(kt_ticks_ns(timo, hz, "msleep"), 1);
   if (!(priority & PNORELOCK)) mtx_enter(mtx);
   return rc;
 }

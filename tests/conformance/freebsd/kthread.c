@@ -4,15 +4,15 @@
  * kproc_shutdown. Each case names the sentence of the page (or of
  * semantics.md for what the page leaves out) that it checks.
  */
-#include <sys/kernel.h>
-#include <sys/kthread.h>
-#include <sys/proc.h>
-#include <sys/systm.h>
-
 #include <kt/c/control.h>
 #include <kt/c/thread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/kernel.h>
+#include <sys/kthread.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
+#include <time.h>
 
 #include "ktc.h"
 
@@ -127,8 +127,11 @@ static void maxproc_is_eagain(void) {
   for (int i = 0; i < 4; i++)
     KTC_CHECK_EQ(kthread_create(spin_until_released, &release, NULL, 0, 0, "fill%d", i), 0);
   KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "extra"), EAGAIN);
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "extra"), EAGAIN);
   KTC_CHECK(p == NULL);
-  KTC_CHECK(strstr(ktc_console(), "maxproc limit exceeded") != NULL);
+  /* said once: the message is rate-limited to one a second */
+  const char* said = strstr(ktc_console(), "maxproc limit exceeded by uid 0");
+  KTC_CHECK(said != NULL && strstr(said + 1, "maxproc limit exceeded") == NULL);
   STORE(release, 1);
   wakeup(&release);
   kthread_eagain_delay_ms = 500;
@@ -193,6 +196,10 @@ static void sleeps_on_handle(void* arg) {
 static int is_sleeping(void* p) {
   return kt_thread_state(((struct proc*)p)->p_kt) == KT_SLEEPING;
 }
+static int is_suspended(void* p) {
+  return kt_thread_state(((struct proc*)p)->p_kt) == KT_SUSPENDED;
+}
+static int has_flag(void* p) { return LOAD(*(int*)p); }
 static int waiter_done(void* p) {
   (void)p;
   return LOAD(waiter_rc) != -1;
@@ -285,17 +292,260 @@ static void not_a_kthread_is_einval(void) {
   KTC_CHECK_EQ(kthread_suspend(NULL, 1), EINVAL);
 }
 
+static int self_rc[2] = {-1, -1};
 static void self_suspend(void* arg) {
-  int* rc = (int*)arg;
-  rc[0] = kthread_suspend(curproc, 0);
-  rc[1] = kthread_suspend(curproc, 2);
+  (void)arg;
+  self_rc[0] = kthread_suspend(curproc, 0);
+  self_rc[1] = kthread_suspend(curproc, 2);
   kthread_resume(curproc);
+  STORE(ran, 1);
+  kthread_exit(0);
 }
 static void self_suspend_forever_is_edeadlk(void) {
-  int rc[2] = {-1, -1};
-  ktc_in_kthread(self_suspend, rc);
-  KTC_CHECK_EQ(rc[0], EDEADLK);
-  KTC_CHECK_EQ(rc[1], EWOULDBLOCK);
+  STORE(ran, 0);
+  KTC_CHECK_EQ(kthread_create(self_suspend, NULL, NULL, 0, 0, "selfish"), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+  KTC_CHECK_EQ(self_rc[0], EDEADLK);
+  KTC_CHECK_EQ(self_rc[1], EWOULDBLOCK);
+}
+
+/* "the timo argument specifies a timeout to wait for the kernel thread to
+ * acknowledge": 0 is no timeout (semantics.md 10.14), a negative count one
+ * tick. A thread that checks only once released is waited for with timo 0. */
+static int late_go;
+static void checks_late(void* arg) {
+  (void)arg;
+  while (!LOAD(late_go)) tsleep(&late_go, 0, "late", 1);
+  kthread_suspend_check(curproc);
+  kthread_exit(0);
+}
+static void do_suspend_forever(void* arg) {
+  struct suspend_ctx* c = (struct suspend_ctx*)arg;
+  c->rc = kthread_suspend(c->p, 0);
+}
+static int suspender_asleep(void* arg) { return kt_thread_state(*(kt_tid_t*)arg) == KT_SLEEPING; }
+static void suspend_timo_zero_waits_negative_is_a_tick(void) {
+  static int stop;
+  struct suspend_ctx c = {NULL, -1}, deaf = {NULL, -1};
+  STORE(late_go, 0);
+  KTC_CHECK_EQ(kthread_create(checks_late, NULL, &c.p, 0, 0, "late"), 0);
+  /* The suspender sleeps with no timeout until the thread checks. */
+  struct kt_thread_attr a;
+  kt_tid_t t = 0;
+  memset(&a, 0, sizeof a);
+  a.name = "suspender";
+  a.pri = -1;
+  a.cpu = -1;
+  a.flags = KT_MPSAFE | KT_JOINABLE;
+  KTC_CHECK_EQ(kt_thread_create(&a, do_suspend_forever, &c, &t), 0);
+  KTC_CHECK(ktc_wait(suspender_asleep, &t));
+  STORE(late_go, 1);
+  wakeup(&late_go);
+  KTC_CHECK_EQ(kt_thread_join(t, NULL), 0);
+  KTC_CHECK_EQ(c.rc, 0);
+  KTC_CHECK_EQ(kthread_resume(c.p), 0);
+  /* timo -5: one tick, so a thread that never checks times it out. */
+  STORE(stop, 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &deaf.p, 0, 0, "deaf"), 0);
+  deaf.rc = kthread_suspend(deaf.p, -5);
+  KTC_CHECK_EQ(deaf.rc, EWOULDBLOCK);
+  KTC_CHECK_EQ(kthread_resume(deaf.p), 0);
+  STORE(stop, 1);
+}
+
+/* semantics.md 3.3: a second kthread_suspend of a suspended target gets no
+ * acknowledgement: EWOULDBLOCK at its timeout, or 0 when the target is
+ * resumed (both sleep on the same channel). */
+static void do_suspend_long(void* arg) {
+  struct suspend_ctx* c = (struct suspend_ctx*)arg;
+  c->rc = kthread_suspend(c->p, 30 * hz);
+}
+static void second_suspend_times_out_or_ends_on_resume(void) {
+  struct suspend_ctx c = {NULL, -1};
+  STORE(stop_worker, 0);
+  KTC_CHECK_EQ(kthread_create(checker, NULL, &c.p, 0, 0, "checker"), 0);
+  ktc_in_kthread(do_suspend, &c);
+  KTC_CHECK_EQ(c.rc, 0);
+  KTC_CHECK_EQ(kt_thread_state(c.p->p_kt), KT_SUSPENDED);
+  c.rc = -1;
+  ktc_in_kthread(do_suspend_short, &c);
+  KTC_CHECK_EQ(c.rc, EWOULDBLOCK);
+  struct kt_thread_attr a;
+  kt_tid_t t = 0;
+  memset(&a, 0, sizeof a);
+  a.name = "second";
+  a.pri = -1;
+  a.cpu = -1;
+  a.flags = KT_MPSAFE | KT_JOINABLE;
+  c.rc = -1;
+  KTC_CHECK_EQ(kt_thread_create(&a, do_suspend_long, &c, &t), 0);
+  KTC_CHECK(ktc_wait(suspender_asleep, &t));
+  KTC_CHECK_EQ(kthread_resume(c.p), 0);
+  KTC_CHECK_EQ(kt_thread_join(t, NULL), 0);
+  KTC_CHECK_EQ(c.rc, 0);
+  STORE(stop_worker, 1);
+}
+
+/* semantics.md 3.5: 5.x checks nothing, so kthread_suspend_check of another
+ * proc makes the caller wait out that proc's request. */
+static struct proc* target_p;
+static int borrower_done;
+static void checks_for_another(void* arg) {
+  (void)arg;
+  kthread_suspend_check(target_p);
+  STORE(borrower_done, 1);
+  kthread_exit(0);
+}
+static void suspend_check_of_another_proc_waits_for_its_request(void) {
+  static int stop;
+  struct suspend_ctx c = {NULL, -1};
+  struct proc* borrower = NULL;
+  STORE(stop, 0);
+  STORE(borrower_done, 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &target_p, 0, 0, "target"), 0);
+  c.p = target_p;
+  ktc_in_kthread(do_suspend_short, &c); /* the request stays pending */
+  KTC_CHECK_EQ(c.rc, EWOULDBLOCK);
+  KTC_CHECK_EQ(kthread_create(checks_for_another, NULL, &borrower, 0, 0, "borrower"), 0);
+  KTC_CHECK(ktc_wait(is_suspended, borrower));
+  KTC_CHECK_EQ(LOAD(borrower_done), 0);
+  KTC_CHECK_EQ(kthread_resume(target_p), 0);
+  KTC_CHECK(ktc_wait(has_flag, &borrower_done));
+  STORE(stop, 1);
+}
+
+/* semantics.md 9, stale handles: ESRCH where an int is returned, fatal for
+ * the void kthread_suspend_check. */
+static int proc_gone(void* p) { return kt_thread_state(((struct proc*)p)->p_kt) < 0; }
+static struct proc* exited_proc(void) {
+  struct proc* p = NULL;
+  KTC_CHECK_EQ(kthread_create(quiet, NULL, &p, 0, 0, "gone"), 0);
+  KTC_CHECK(ktc_wait(proc_gone, p));
+  return p;
+}
+static void stale_proc_is_esrch(void) {
+  struct proc* p = exited_proc();
+  KTC_CHECK_EQ(kthread_suspend(p, 1), ESRCH);
+  KTC_CHECK_EQ(kthread_resume(p), ESRCH);
+  KTC_CHECK_EQ(kthread_run(p), ESRCH);
+}
+static void checks_stale(void* arg) {
+  kthread_suspend_check((struct proc*)arg);
+  kthread_exit(0);
+}
+static void suspend_check_of_a_stale_proc_panics(void) {
+  struct proc* p = exited_proc();
+  kthread_create(checks_stale, p, NULL, 0, 0, "checker");
+  for (;;) sched_yield();
+}
+
+/* kthread_run (extension) starts an RFSTOPPED thread once: ESRCH for one
+ * that runs already. */
+static void kthread_run_of_a_running_thread_is_esrch(void) {
+  static int stop;
+  struct proc* p = NULL;
+  STORE(stop, 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &p, 0, 0, "running"), 0);
+  KTC_CHECK_EQ(kthread_run(p), ESRCH);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &p, RFSTOPPED, 0, "stopped"), 0);
+  KTC_CHECK_EQ(kthread_run(p), 0);
+  KTC_CHECK_EQ(kthread_run(p), ESRCH);
+  STORE(stop, 1);
+}
+
+/* "The new thread shares its address space with process 0, the swapper":
+ * code that runs in no kthread of its own (SYSINIT, shutdown handlers)
+ * sees proc0 as curproc, which is no kthread; a host thread sees none. */
+static struct proc* sysinit_saw;
+static void sees_curproc(void* arg) {
+  (void)arg;
+  sysinit_saw = curproc;
+}
+static void curproc_is_proc0_outside_kthreads(void) {
+  KTC_CHECK(curproc == NULL);
+  sysinit_saw = NULL;
+  ktc_in_kthread(sees_curproc, NULL); /* a kernel thread kthread_create did not make */
+  KTC_CHECK(sysinit_saw == &proc0);
+  KTC_CHECK_EQ(proc0.p_pid, 0);
+  KTC_CHECK(strcmp(proc0.p_comm, "swapper") == 0);
+  KTC_CHECK_EQ(kthread_suspend(&proc0, 1), EINVAL); /* not a kernel thread */
+  KTC_CHECK_EQ(kthread_resume(&proc0), EINVAL);
+}
+static void exits_as_proc0(void* arg) {
+  (void)arg;
+  kthread_exit(0);
+}
+static void kthread_exit_in_proc0_panics(void) { ktc_in_kthread(exits_as_proc0, NULL); }
+
+/* semantics.md 3.1 step 1: "If proc0's statistics block has not been set up
+ * yet, the kernel panics with 'kthread_create called too soon'". */
+static void create_before_boot_panics(void) {
+  ktc_shutdown();
+  kthread_create(quiet, NULL, NULL, 0, 0, "early");
+}
+
+static void kproc_shutdown_null_panics(void) { kproc_shutdown(NULL, 0); }
+
+/* "The pages argument specifies the size of the new kernel thread's stack
+ * in pages": 32 pages (128 KiB, above the kernel's 64 KiB default) can be
+ * used almost whole. */
+static int deep(int n) {
+  volatile char pad[1024];
+  pad[0] = (char)n;
+  return n == 0 ? pad[0] : deep(n - 1) + pad[0];
+}
+static void uses_100k(void* arg) {
+  (void)arg;
+  deep(100);
+  STORE(ran, 1);
+  kthread_exit(0);
+}
+static void pages_give_a_stack_that_size(void) {
+  struct proc* p = NULL;
+  STORE(ran, 0);
+  KTC_CHECK_EQ(kthread_create(uses_100k, NULL, &p, 0, KSTACK_MAX_PAGES, "bigstack"), 0);
+  KTC_CHECK_EQ(p->p_kstack_pages, KSTACK_MAX_PAGES);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
+/* "EAGAIN: the system-imposed limit ... would be exceeded", after fork1's
+ * hz/2 sleep (semantics.md 3.1 step 3) and its console message. The
+ * creator is a kthread, so the back-off is a sleep the test can watch. */
+static int eagain_rc = -1;
+static long eagain_ms = -1;
+static void creates_at_the_limit(void* arg) {
+  struct timespec t0, t1;
+  (void)arg;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  const int rc = kthread_create(quiet, NULL, NULL, 0, 0, "extra");
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  eagain_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  STORE(eagain_rc, rc);
+  kthread_exit(0);
+}
+static int eagain_done(void* p) {
+  (void)p;
+  return LOAD(eagain_rc) != -1;
+}
+static void maxproc_backs_off_half_a_second(void) {
+  static int release;
+  struct proc* creator = NULL;
+  ktc_reboot(2, 3);
+  STORE(release, 0);
+  STORE(eagain_rc, -1);
+  KTC_CHECK_EQ(kthread_eagain_delay_ms, 500); /* the default: hz/2 */
+  for (int i = 0; i < 2; i++)
+    KTC_CHECK_EQ(kthread_create(spin_until_released, &release, NULL, 0, 0, "fill%d", i), 0);
+  KTC_CHECK_EQ(kthread_create(creates_at_the_limit, NULL, &creator, 0, 0, "creator"), 0);
+  KTC_CHECK(ktc_wait(is_sleeping, creator)); /* the back-off sleeps, it does not spin */
+  KTC_CHECK(ktc_wait(eagain_done, NULL));
+  KTC_CHECK_EQ(LOAD(eagain_rc), EAGAIN);
+  KTC_CHECK(eagain_ms >= 500);
+  KTC_CHECK(strstr(ktc_console(),
+                   "maxproc limit exceeded by uid 0, please see tuning(7) and "
+                   "login.conf(5).\n") != NULL);
+  STORE(release, 1);
+  wakeup(&release);
 }
 
 static void rfppwait_child(void* arg) {
@@ -313,7 +563,8 @@ static void kproc_start_null_panics(void) { kproc_start(NULL); }
 static const struct ktc_case cases[] = {
     {"kthread_create runs func(arg), returns 0 and sets *newpp and p_comm", creates_and_runs},
     {"*newpp is published before the new thread first runs", publishes_before_running},
-    {"the name is built with printf(9) and truncated to MAXCOMLEN", name_is_formatted_and_truncated},
+    {"the name is built with printf(9) and truncated to MAXCOMLEN",
+     name_is_formatted_and_truncated},
     {"a NULL newpp is ignored", null_newpp_is_ignored},
     {"EINVAL: the RFCFDG flag was specified", rfcfdg_is_einval},
     {"EINVAL: NULL func, NULL fmt, or a flag rfork(2) does not define", bad_input_is_einval},
@@ -335,6 +586,28 @@ static const struct ktc_case cases[] = {
      self_suspend_forever_is_edeadlk},
     {"RFPPWAIT: the creator waits until the new thread exits", rfppwait_waits_for_the_child},
     {"kproc_start(NULL) panics", kproc_start_null_panics, "kproc_start: NULL"},
+    {"kproc_shutdown(NULL) panics", kproc_shutdown_null_panics, "kproc_shutdown: NULL"},
+    {"kthread_suspend timo 0 waits for the acknowledgement; a negative timo is one tick",
+     suspend_timo_zero_waits_negative_is_a_tick},
+    {"a second kthread_suspend of a suspended thread: EWOULDBLOCK, or 0 when it is resumed",
+     second_suspend_times_out_or_ends_on_resume},
+    {"kthread_suspend_check of another proc waits out that proc's request",
+     suspend_check_of_another_proc_waits_for_its_request},
+    {"a struct proc that has exited: ESRCH from kthread_suspend, kthread_resume, kthread_run",
+     stale_proc_is_esrch},
+    {"kthread_suspend_check of a struct proc that has exited panics",
+     suspend_check_of_a_stale_proc_panics, "a process that has exited"},
+    {"kthread_run of a thread that runs already is ESRCH",
+     kthread_run_of_a_running_thread_is_esrch},
+    {"outside its kthreads curproc is proc0, the swapper (not a kernel thread); NULL on a host",
+     curproc_is_proc0_outside_kthreads},
+    {"kthread_exit in proc0 panics", kthread_exit_in_proc0_panics, "proc0 (swapper)"},
+    {"kthread_create before the kernel is up panics: called too soon", create_before_boot_panics,
+     "kthread_create called too soon"},
+    {"pages: the stack is that many pages, even above the kernel's default",
+     pages_give_a_stack_that_size},
+    {"EAGAIN at the process limit comes after fork1's half-second sleep and its message",
+     maxproc_backs_off_half_a_second},
 };
 
 KTC_MAIN("FreeBSD kthread(9)", cases)

@@ -3,14 +3,14 @@
  * cv_wait_sig, cv_timedwait, cv_signal, cv_broadcast, cv_has_waiters,
  * mutex_enter/exit/tryenter/owned, kpause.
  */
-#include <sys/condvar.h>
-#include <sys/kthread.h>
-#include <sys/lwp.h>
-#include <sys/mutex.h>
-
 #include <kt/c/control.h>
 #include <kt/c/thread.h>
 #include <sched.h>
+#include <sys/condvar.h>
+#include <sys/kernel.h>
+#include <sys/kthread.h>
+#include <sys/lwp.h>
+#include <sys/mutex.h>
 #include <time.h>
 
 #include "ktc.h"
@@ -138,6 +138,58 @@ static void cv_wait_sig_is_interrupted(void) {
   KTC_CHECK_EQ(LOAD(sig_rc), EINTR);
 }
 
+/* semantics.md 10.14: a negative count is one tick; "ticks 0 behaves
+ * exactly like cv_wait" (no timeout: only a signal ends it). */
+static void cv_timedwait_negative_is_a_tick(void) {
+  struct timed t = {-5, -1, 0, 0};
+  init_all();
+  ktc_in_kthread(timed, &t);
+  KTC_CHECK_EQ(t.rc, EWOULDBLOCK);
+  KTC_CHECK(t.ms >= 10); /* one tick at hz 100 */
+}
+static int zero_rc = -1;
+static void timed_zero(void* arg) {
+  struct timed t = {0, -1, 0, 0};
+  (void)arg;
+  timed(&t);
+  STORE(zero_rc, t.rc);
+  kthread_exit(0);
+}
+static int zero_done(void* p) {
+  (void)p;
+  return LOAD(zero_rc) != -1;
+}
+static void cv_timedwait_zero_waits_like_cv_wait(void) {
+  init_all();
+  STORE(zero_rc, -1);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, timed_zero, NULL, NULL, "z"), 0);
+  KTC_CHECK(ktc_wait(has_waiter, NULL));
+  /* Past three ticks any finite timeout would have fired: still waiting. */
+  struct timespec three_ticks = {0, 30 * 1000 * 1000};
+  nanosleep(&three_ticks, NULL);
+  KTC_CHECK(cv_has_waiters(&cv));
+  mutex_enter(&mtx);
+  cv_signal(&cv);
+  mutex_exit(&mtx);
+  KTC_CHECK(ktc_wait(zero_done, NULL));
+  KTC_CHECK_EQ(LOAD(zero_rc), 0);
+}
+
+/* hz (<sys/kernel.h>) is NetBSD's 100 and, set before boot, the unit of
+ * every timeout: 2 ticks at hz 20 are 100 ms, five times the default. */
+static void hz_is_100_and_settable_before_boot(void) {
+  struct timed t = {2, -1, 0, 0};
+  KTC_CHECK_EQ(hz, 100);
+  ktc_shutdown();
+  hz = 20;
+  ktc_reboot(2, 0);
+  init_all();
+  ktc_in_kthread(timed, &t);
+  hz = 100;
+  KTC_CHECK_EQ(t.rc, EWOULDBLOCK);
+  KTC_CHECK(t.ms >= 100);
+}
+
 static void tryenter_fails_when_held(void* arg) { *(int*)arg = mutex_tryenter(&mtx); }
 static void mutex_tryenter_and_owned(void) {
   int got = -1;
@@ -170,6 +222,11 @@ static const struct ktc_case cases[] = {
     {"cv_broadcast wakes every waiter", cv_broadcast_wakes_all},
     {"cv_timedwait returns EWOULDBLOCK after the ticks", cv_timedwait_times_out_in_ticks},
     {"cv_wait_sig returns EINTR when interrupted", cv_wait_sig_is_interrupted},
+    {"cv_timedwait with a negative count waits one tick", cv_timedwait_negative_is_a_tick},
+    {"cv_timedwait with ticks 0 behaves exactly like cv_wait",
+     cv_timedwait_zero_waits_like_cv_wait},
+    {"hz is 100, and set before boot it is the unit of the timeouts",
+     hz_is_100_and_settable_before_boot},
     {"mutex_tryenter fails while another holds it; mutex_owned", mutex_tryenter_and_owned},
     {"kpause sleeps for the ticks", kpause_sleeps_ticks},
     {"cv_destroy with waiters panics", destroy_with_waiters, "destroyed with waiters"},

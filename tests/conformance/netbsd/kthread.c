@@ -80,8 +80,11 @@ static void bad_input_is_einval(void) {
 
 static void name_holds_fifteen_characters(void) {
   lwp_t* l = NULL;
+  char shown[64];
   KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "%s", "0123456789abcdefghij"), 0);
   KTC_CHECK(strcmp(l->l_name, "0123456789abcde") == 0);
+  KTC_CHECK_EQ(kt_thread_name(l->l_kt, shown, sizeof shown), 0); /* ps's name */
+  KTC_CHECK(strcmp(shown, "0123456789abcde") == 0);
   kthread_run(l);
 }
 
@@ -173,6 +176,8 @@ static void join_misuse_is_an_error(void) {
   kthread_run(l);
 }
 
+static int is_asleep(void* p) { return kt_thread_state(*(kt_tid_t*)p) == KT_SLEEPING; }
+
 static int self_rc = -1;
 static void joins_itself(void* arg) {
   (void)arg;
@@ -249,6 +254,130 @@ static void fpu_exit_without_enter(void* arg) {
 }
 static void fpu_exit_without_enter_panics(void) { ktc_in_kthread(fpu_exit_without_enter, NULL); }
 
+/* A name formatted to nothing is printed as "unnamed" (semantics.md 5.3). */
+static void exit_warning_of_an_unnamed_thread(void) {
+  static int four = 4;
+  lwp_t* l = NULL;
+  char want[96];
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, exits_at_once, &four, &l, "%s", ""),
+               0);
+  snprintf(want, sizeof want, "WARNING: kthread `unnamed' (%d) exits with status 4\n", l->l_lid);
+  KTC_CHECK_EQ(kthread_join(l), 0);
+  KTC_CHECK(warned(want));
+}
+
+/* semantics.md 9: double join, concurrent: EINVAL for the second joiner. */
+static int hold_go;
+static void waits_then_exits(void* arg) {
+  (void)arg;
+  while (!LOAD(hold_go)) kpause("hold", false, 1, NULL);
+  kthread_exit(0);
+}
+static void second_concurrent_join_is_einval(void) {
+  struct join_ctx c = {NULL, -1, -1};
+  struct kt_thread_attr a;
+  kt_tid_t joiner = 0;
+  STORE(hold_go, 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, waits_then_exits,
+                              NULL, &c.l, "held"),
+               0);
+  memset(&a, 0, sizeof a);
+  a.name = "joiner";
+  a.pri = -1;
+  a.cpu = -1;
+  a.flags = KT_MPSAFE | KT_JOINABLE;
+  KTC_CHECK_EQ(kt_thread_create(&a, joins, &c, &joiner), 0);
+  KTC_CHECK(ktc_wait(is_asleep, &joiner)); /* the first join waits */
+  KTC_CHECK_EQ(kthread_join(c.l), EINVAL); /* a second one, meanwhile */
+  STORE(hold_go, 1);
+  KTC_CHECK_EQ(kt_thread_join(joiner, NULL), 0);
+  KTC_CHECK_EQ(c.rc, 0);
+}
+
+/* semantics.md 5.4 / 9: an LWP that is gone is ESRCH; lwp0 and pointers
+ * that never were a kthread's LWP are EINVAL, and kthread_run of either or
+ * of a running thread is ESRCH. */
+static lwp_t* ktc_saw;
+static void sees_curlwp(void* arg) {
+  (void)arg;
+  ktc_saw = curlwp;
+}
+static void curlwp_is_lwp0_outside_kthreads(void) {
+  KTC_CHECK(curlwp == NULL);
+  ktc_saw = NULL;
+  ktc_in_kthread(sees_curlwp, NULL);
+  KTC_CHECK(ktc_saw == &lwp0); /* not a zeroed record, not another face's */
+  KTC_CHECK_EQ(kthread_join(&lwp0), EINVAL);
+  KTC_CHECK_EQ(kthread_run(&lwp0), ESRCH);
+}
+static void kthread_run_of_running_or_gone_is_esrch(void) {
+  static int zero = 0;
+  lwp_t* l = NULL;
+  STORE(hold_go, 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, waits_then_exits,
+                              NULL, &l, "running"),
+               0);
+  KTC_CHECK_EQ(kthread_run(l), ESRCH);
+  STORE(hold_go, 1);
+  KTC_CHECK_EQ(kthread_join(l), 0);
+  KTC_CHECK_EQ(kthread_run(l), ESRCH);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, exits_at_once, &zero, &l, "j"), 0);
+  KTC_CHECK_EQ(kthread_join(l), 0);
+  KTC_CHECK_EQ(kthread_join(l), ESRCH);
+}
+
+/* The page lists EAGAIN; the core's limit (kt_config.maxproc) gives it. */
+static void limit_is_eagain(void) {
+  lwp_t* l = NULL;
+  ktc_reboot(2, 2);
+  STORE(hold_go, 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, waits_then_exits, NULL, NULL, "a"),
+               0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, waits_then_exits, NULL, NULL, "b"),
+               0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, body, NULL, &l, "c"), EAGAIN);
+  KTC_CHECK(l == NULL);
+  STORE(hold_go, 1);
+}
+
+static void create_before_boot_panics(void) {
+  ktc_shutdown();
+  kthread_create(PRI_NONE, 0, NULL, body, NULL, NULL, "early");
+}
+
+static void exits_as_lwp0(void* arg) {
+  (void)arg;
+  kthread_exit(0);
+}
+static void kthread_exit_as_lwp0_panics(void) { ktc_in_kthread(exits_as_lwp0, NULL); }
+
+static void fpu_bad_cookie(void* arg) {
+  (void)arg;
+  kthread_fpu_enter();
+  kthread_fpu_exit(12345);
+}
+static void fpu_bad_cookie_panics(void) { ktc_in_kthread(fpu_bad_cookie, NULL); }
+static void fpu_from_a_host_thread_panics(void) { kthread_fpu_enter(); }
+
+/* The u-area is USPACE (12 KiB): a thread can use most of it. */
+static int deep(int n) {
+  volatile char pad[1024];
+  pad[0] = (char)n;
+  return n == 0 ? pad[0] : deep(n - 1) + pad[0];
+}
+static void uses_10k(void* arg) {
+  (void)arg;
+  deep(10);
+  STORE(ran, 1);
+  kthread_exit(0);
+}
+static void stack_holds_the_u_area(void) {
+  STORE(ran, 0);
+  KTC_CHECK_EQ(USPACE, 12 * 1024);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, uses_10k, NULL, NULL, "deep"), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
 static const struct ktc_case cases[] = {
     {"kthread_create: func(arg) runs; *newlp receives the LWP before it runs",
      creates_runs_and_publishes},
@@ -273,6 +402,20 @@ static const struct ktc_case cases[] = {
     {"kthread_fpu_exit out of order panics", fpu_wrong_order_panics, "reverse order"},
     {"kthread_fpu_exit without enter panics", fpu_exit_without_enter_panics,
      "not in an FPU section"},
+    {"kthread_exit of a thread named \"\" prints `unnamed'", exit_warning_of_an_unnamed_thread},
+    {"a second kthread_join while one waits is EINVAL", second_concurrent_join_is_einval},
+    {"curlwp is lwp0 in a kernel thread kthread_create did not make; NULL on a host thread",
+     curlwp_is_lwp0_outside_kthreads},
+    {"kthread_run of a running or gone LWP, kthread_join of a joined one: ESRCH",
+     kthread_run_of_running_or_gone_is_esrch},
+    {"EAGAIN: the limit on the number of threads would be exceeded", limit_is_eagain},
+    {"kthread_create before boot panics", create_before_boot_panics, "called before kt_boot"},
+    {"kthread_exit as lwp0 panics", kthread_exit_as_lwp0_panics, "called from lwp0"},
+    {"kthread_fpu_exit with a cookie kthread_fpu_enter did not return panics",
+     fpu_bad_cookie_panics, "passed cookie 12345"},
+    {"kthread_fpu_enter outside a kernel thread panics", fpu_from_a_host_thread_panics,
+     "host thread"},
+    {"a kernel thread's stack holds its u-area (USPACE)", stack_holds_the_u_area},
 };
 
 KTC_MAIN("NetBSD kthread(9)", cases)

@@ -55,13 +55,23 @@ static void null_newpp_and_null_arg(void) {
   KTC_CHECK(ran_arg == NULL); /* passed as given (5.7 passed the proc) */
 }
 
+static int release;
+static void hold(void* arg) {
+  (void)arg;
+  while (!LOAD(release)) tsleep(&release, 0, "hold", 1);
+  kthread_exit(0);
+}
 static void name_is_cut_at_maxcomlen(void) {
-  STORE(ran, 0);
-  published = NULL;
-  KTC_CHECK_EQ(kthread_create(body, NULL, &published, "abcdefghijklmnopqrstuvwxyz"), 0);
-  KTC_CHECK_EQ(strlen(published->p_comm), MAXCOMLEN);
-  KTC_CHECK(strncmp(published->p_comm, "abcdefghijklmnop", MAXCOMLEN) == 0);
-  KTC_CHECK(ktc_wait(has_run, NULL));
+  char shown[64];
+  struct proc* p = NULL;
+  STORE(release, 0);
+  KTC_CHECK_EQ(kthread_create(hold, NULL, &p, "abcdefghijklmnopqrstuvwxyz"), 0);
+  KTC_CHECK_EQ(strlen(p->p_comm), MAXCOMLEN);
+  KTC_CHECK(strncmp(p->p_comm, "abcdefghijklmnop", MAXCOMLEN) == 0);
+  /* the kernel's own name for it (ps) is p_comm too */
+  KTC_CHECK_EQ(kt_thread_name(p->p_kt, shown, sizeof shown), 0);
+  KTC_CHECK(strcmp(shown, "abcdefghijklmnop") == 0);
+  STORE(release, 1);
 }
 
 static void bad_input_is_einval(void) {
@@ -71,12 +81,6 @@ static void bad_input_is_einval(void) {
   KTC_CHECK(p == NULL);
 }
 
-static int release;
-static void hold(void* arg) {
-  (void)arg;
-  while (!LOAD(release)) tsleep(&release, 0, "hold", 1);
-  kthread_exit(0);
-}
 static void limit_is_eagain(void) {
   struct proc* p = NULL;
   ktc_reboot(2, 3);
@@ -147,6 +151,59 @@ static void deferred_callback_creates_a_thread(void) {
   KTC_CHECK(ktc_wait(has_run, NULL));
 }
 
+/* semantics.md 4.3: deferred callbacks run "in proc0's context", which is
+ * what curproc is in any kernel thread kthread_create did not make. */
+static struct proc* deferred_saw;
+static void sees_curproc(void* arg) {
+  (void)arg;
+  deferred_saw = curproc;
+}
+static void deferred_callbacks_run_as_proc0(void) {
+  KTC_CHECK(curproc == NULL); /* a host thread */
+  deferred_saw = NULL;
+  ktc_shutdown();
+  kthread_create_deferred(sees_curproc, NULL);
+  ktc_reboot(2, 0);
+  KTC_CHECK(deferred_saw == &proc0);
+  KTC_CHECK_EQ(proc0.p_pid, 0);
+  KTC_CHECK(strcmp(proc0.p_comm, "swapper") == 0);
+}
+static void exits_as_proc0(void* arg) {
+  (void)arg;
+  kthread_exit(1);
+}
+static void kthread_exit_in_proc0_panics(void) {
+  ktc_shutdown();
+  kthread_create_deferred(exits_as_proc0, NULL);
+  ktc_reboot(2, 0);
+}
+
+/* kthread_create_deferred exists because threads cannot be created before
+ * the system is up: kthread_create then is fatal. */
+static void create_before_boot_panics(void) {
+  ktc_shutdown();
+  kthread_create(body, NULL, NULL, "early");
+}
+
+/* The u-area is USPACE (20 KiB): a thread can use most of it. */
+static int deep(int n) {
+  volatile char pad[1024];
+  pad[0] = (char)n;
+  return n == 0 ? pad[0] : deep(n - 1) + pad[0];
+}
+static void uses_16k(void* arg) {
+  (void)arg;
+  deep(16);
+  STORE(ran, 1);
+  kthread_exit(0);
+}
+static void stack_holds_the_u_area(void) {
+  STORE(ran, 0);
+  KTC_CHECK_EQ(USPACE, 20 * 1024);
+  KTC_CHECK_EQ(kthread_create(uses_16k, NULL, NULL, "deep"), 0);
+  KTC_CHECK(ktc_wait(has_run, NULL));
+}
+
 static const struct ktc_case cases[] = {
     {"the new process starts up executing func with argument arg; newpp is filled",
      starts_func_with_arg},
@@ -165,6 +222,12 @@ static const struct ktc_case cases[] = {
     {"the deferred callback may call kthread_create", deferred_callback_creates_a_thread},
     {"kthread_create_deferred(NULL) is fatal at registration", deferred_null_is_fatal,
      "NULL function"},
+    {"deferred callbacks run in proc0's context: curproc is proc0 (NULL on a host thread)",
+     deferred_callbacks_run_as_proc0},
+    {"kthread_exit in proc0's context panics", kthread_exit_in_proc0_panics, "proc0's context"},
+    {"kthread_create before the system is up panics: use kthread_create_deferred",
+     create_before_boot_panics, "use kthread_create_deferred"},
+    {"a kernel thread's stack holds its u-area (USPACE)", stack_holds_the_u_area},
 };
 
 KTC_MAIN("OpenBSD kthread(9)", cases)
