@@ -1,4 +1,5 @@
-/* The FreeBSD part: the bufdaemon example of kthread(9), as written. */
+/* The FreeBSD part: the bufdaemon example of kthread(9), as the page writes
+ * it (lines standing in for the page's "..." are marked). */
 #include <sys/eventhandler.h>
 #include <sys/kernel.h>
 #include <sys/kthread.h>
@@ -7,9 +8,9 @@
 
 #include "demo.h"
 
-static void buf_daemon(void);
-static long flushes;
-static int bd_request;
+static void buf_daemon(void); /* as vfs_bio.c declares it */
+static long flushes;          /* ... */
+static int bd_request;        /* ... */
 
 static struct proc *bufdaemonproc;
 
@@ -18,28 +19,23 @@ static struct kproc_desc buf_kp = {
 	buf_daemon,
 	&bufdaemonproc
 };
-SYSINIT(bufdaemon, SI_SUB_KTHREAD_BUF, SI_ORDER_FIRST, kproc_start, &buf_kp);
+SYSINIT(bufdaemon, SI_SUB_KTHREAD_BUF, SI_ORDER_FIRST, kproc_start,
+    &buf_kp)
 
 static void
-buf_daemon(void)
+buf_daemon()
 {
-	int s;
-
 	/*
 	 * This process needs to be suspended prior to shutdown sync.
 	 */
 	EVENTHANDLER_REGISTER(shutdown_pre_sync, kproc_shutdown,
 	    bufdaemonproc, SHUTDOWN_PRI_LAST);
-
-	s = splbio();
 	for (;;) {
 		kthread_suspend_check(bufdaemonproc);
-
-		/* Flush dirty buffers, ten times a second. */
+		/* ...: flush dirty buffers, ten times a second */
 		__atomic_fetch_add(&flushes, 1, __ATOMIC_RELAXED);
 		tsleep(&bd_request, PRIBIO, "psleep", hz / 10);
 	}
-	splx(s);
 }
 
 long fb_flushes(void) { return __atomic_load_n(&flushes, __ATOMIC_RELAXED); }

@@ -1,5 +1,6 @@
 /* The OpenBSD part: a driver attaching before the system is up, which
  * defers creating its thread with kthread_create_deferred. */
+#include <stdio.h>
 #include <sys/kthread.h>
 #include <sys/proc.h>
 #include <sys/systm.h>
@@ -19,9 +20,14 @@ static void drv_thread(void* arg) {
   kthread_exit(0);
 }
 
+/* Runs in proc0's context once the system is up: it creates the thread,
+ * and on failure the driver stays detached (it must not kthread_exit: it is
+ * not a kernel thread of its own). */
 static void drv_create(void* arg) {
+  int error;
   (void)arg;
-  if (kthread_create(drv_thread, NULL, &drvproc, "drv0") != 0) kthread_exit(1);
+  if ((error = kthread_create(drv_thread, NULL, &drvproc, "drv0")) != 0)
+    printf("drv0: unable to create the interrupt thread: error %d\n", error);
 }
 
 void ob_attach(void) { kthread_create_deferred(drv_create, NULL); }

@@ -5,28 +5,31 @@
 #include <portfns.h>
 
 #include <stdio.h>
+#include <time.h>
 
 #include "demo.h"
 
 static Proc* readp;
 static Rendez pktr;
 static QLock pktl;
-static int npkts; /* guarded by pktl */
+static int npkts; /* changed under pktl; havepkt reads it without (atomics) */
 static long packets;
 static int unbound;
 
+/* Called by sleep under the Rendez's lock, not under pktl: Plan 9
+ * conditions peek, and a C program says so with an atomic load. */
 static int
 havepkt(void* a)
 {
 	USED(a);
-	return npkts > 0;
+	return __atomic_load_n(&npkts, __ATOMIC_ACQUIRE) > 0;
 }
 
 static void
 etherread(void* a)
 {
 	USED(a);
-	readp = up;
+	__atomic_store_n(&readp, up, __ATOMIC_RELEASE);
 	if(waserror()){
 		printf("plan9: %s: %s after %ld packets\n", up->text, up->errstr, packets);
 		__atomic_store_n(&unbound, 1, __ATOMIC_RELEASE);
@@ -39,7 +42,7 @@ etherread(void* a)
 			sleep(&pktr, havepkt, nil);
 			continue;
 		}
-		npkts--;
+		__atomic_store_n(&npkts, npkts - 1, __ATOMIC_RELEASE);
 		qunlock(&pktl);
 		__atomic_fetch_add(&packets, 1, __ATOMIC_RELAXED);
 	}
@@ -52,7 +55,7 @@ etherintr(void* a)
 	USED(a);
 	while(!__atomic_load_n(&unbound, __ATOMIC_ACQUIRE)){
 		qlock(&pktl);
-		npkts += 4;
+		__atomic_store_n(&npkts, npkts + 4, __ATOMIC_RELEASE);
 		qunlock(&pktl);
 		wakeup(&pktr);
 		tsleep(&tick, return0, nil, 5);
@@ -65,12 +68,21 @@ void p9_start(void) {
 	kproc("ether0intr", etherintr, nil);
 }
 
+/* From the host thread: it cannot sleep on a Rendez, so it naps while it
+ * waits for the reader to be up, and then to be gone. */
+static void
+nap(void)
+{
+	struct timespec ms = {0, 1000000};
+	nanosleep(&ms, nil);
+}
+
 void p9_unbind(void) {
 	while(__atomic_load_n(&readp, __ATOMIC_ACQUIRE) == nil)
-		;
+		nap();
 	postnote(readp, 1, "unbind", 0);
 	while(!__atomic_load_n(&unbound, __ATOMIC_ACQUIRE))
-		;
+		nap();
 }
 
 long p9_packets(void) { return __atomic_load_n(&packets, __ATOMIC_RELAXED); }
