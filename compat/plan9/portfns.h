@@ -4,7 +4,10 @@
  *
  * Every function is linked under a kt_plan9_ name (an asm label), so
  * Plan 9's sleep, error and wakeup never meet the C library's or another
- * face's.
+ * face's at link time. The declarations keep Plan 9's signatures, so they
+ * do clash with the C library's in one translation unit: sleep(Rendez*, ...)
+ * with <unistd.h>'s sleep(unsigned), error(char*) with <error.h>'s. Kernel
+ * code includes neither; keep host code in its own files.
  *
  * Decisions (semantics.md 6, 9, 10, 11):
  *   - kproc with a nil name or func, pexit outside a kproc, error() or
