@@ -386,6 +386,30 @@ static void second_suspend_times_out_or_ends_on_resume(void) {
   STORE(stop_worker, 1);
 }
 
+/* R3: a resume that lands before the target checks cancels the request,
+ * and the suspender (on the same channel) returns 0 although the target
+ * never stopped. */
+static void resume_before_the_check_cancels_the_request(void) {
+  static int stop;
+  struct suspend_ctx c = {NULL, -1};
+  struct kt_thread_attr a;
+  kt_tid_t t = 0;
+  STORE(stop, 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &c.p, 0, 0, "deaf"), 0);
+  memset(&a, 0, sizeof a);
+  a.name = "suspender";
+  a.pri = -1;
+  a.cpu = -1;
+  a.flags = KT_MPSAFE | KT_JOINABLE;
+  KTC_CHECK_EQ(kt_thread_create(&a, do_suspend_long, &c, &t), 0);
+  KTC_CHECK(ktc_wait(suspender_asleep, &t));
+  KTC_CHECK_EQ(kthread_resume(c.p), 0);
+  KTC_CHECK_EQ(kt_thread_join(t, NULL), 0);
+  KTC_CHECK_EQ(c.rc, 0);
+  KTC_CHECK(!kt_suspend_pending(c.p->p_kt)); /* nothing left for its next check */
+  STORE(stop, 1);
+}
+
 /* semantics.md 3.5: 5.x checks nothing, so kthread_suspend_check of another
  * proc makes the caller wait out that proc's request. */
 static struct proc* target_p;
@@ -591,6 +615,8 @@ static const struct ktc_case cases[] = {
      suspend_timo_zero_waits_negative_is_a_tick},
     {"a second kthread_suspend of a suspended thread: EWOULDBLOCK, or 0 when it is resumed",
      second_suspend_times_out_or_ends_on_resume},
+    {"R3: a resume before the target's check cancels the request; the suspender returns 0",
+     resume_before_the_check_cancels_the_request},
     {"kthread_suspend_check of another proc waits out that proc's request",
      suspend_check_of_another_proc_waits_for_its_request},
     {"a struct proc that has exited: ESRCH from kthread_suspend, kthread_resume, kthread_run",

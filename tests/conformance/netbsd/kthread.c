@@ -345,6 +345,8 @@ static void create_before_boot_panics(void) {
   kthread_create(PRI_NONE, 0, NULL, body, NULL, NULL, "early");
 }
 
+static void exit_from_a_host_thread_panics(void) { kthread_exit(0); }
+
 static void exits_as_lwp0(void* arg) {
   (void)arg;
   kthread_exit(0);
@@ -411,6 +413,8 @@ static const struct ktc_case cases[] = {
     {"EAGAIN: the limit on the number of threads would be exceeded", limit_is_eagain},
     {"kthread_create before boot panics", create_before_boot_panics, "called before kt_boot"},
     {"kthread_exit as lwp0 panics", kthread_exit_as_lwp0_panics, "called from lwp0"},
+    {"kthread_exit outside a kernel thread panics", exit_from_a_host_thread_panics,
+     "called from a host thread"},
     {"kthread_fpu_exit with a cookie kthread_fpu_enter did not return panics",
      fpu_bad_cookie_panics, "passed cookie 12345"},
     {"kthread_fpu_enter outside a kernel thread panics", fpu_from_a_host_thread_panics,

@@ -283,6 +283,66 @@ static void rendezvous_exchanges_values(void) {
   KTC_CHECK_EQ(got[1], 100);
 }
 
+/* tsleep's ms is unsigned: 0 is the shortest sleep, not "forever". */
+static void naps_zero(void* arg) {
+  Rendez nap;
+  (void)arg;
+  memset(&nap, 0, sizeof nap);
+  tsleep(&nap, return0, nil, 0);
+  STORE(stage, 1);
+  pexit("", 1);
+}
+static void tsleep_zero_ms_returns(void) {
+  STORE(stage, 0);
+  kproc("nap0", naps_zero, nil);
+  KTC_CHECK(ktc_wait(at_least, &one));
+}
+
+/* "causing it, if necessary, to wake from sleep(9) or break out of a
+ * rendezvous(2)": a tsleep raises 'interrupted'; a rendezvous returns ~0. */
+static char tsleep_err[ERRMAX];
+static void long_nap(void* arg) {
+  Rendez nap;
+  (void)arg;
+  memset(&nap, 0, sizeof nap);
+  __atomic_store_n(&sleeper, up, __ATOMIC_RELEASE);
+  if (waserror()) {
+    strcpy(tsleep_err, up->errstr);
+    STORE(stage, 2);
+    pexit("", 1);
+  }
+  tsleep(&nap, return0, nil, 60 * 1000);
+  STORE(stage, 3);
+  pexit("", 1);
+}
+static void postnote_interrupts_tsleep(void) {
+  STORE(stage, 0);
+  sleeper = nil;
+  kproc("longnap", long_nap, nil);
+  KTC_CHECK(ktc_wait(asleep, nil));
+  KTC_CHECK_EQ(postnote(sleeper, 1, "wake", NUser), 1);
+  KTC_CHECK(ktc_wait(at_least, &two));
+  KTC_CHECK_EQ(LOAD(stage), 2);
+  KTC_CHECK(strcmp(tsleep_err, "interrupted") == 0);
+}
+static uintptr lonely_got;
+static void meets_nobody(void* arg) {
+  (void)arg;
+  __atomic_store_n(&sleeper, up, __ATOMIC_RELEASE);
+  lonely_got = rendezvous(0x5eed, 1);
+  STORE(stage, 1);
+  pexit("", 1);
+}
+static void postnote_breaks_a_rendezvous(void) {
+  STORE(stage, 0);
+  sleeper = nil;
+  kproc("lonely", meets_nobody, nil);
+  KTC_CHECK(ktc_wait(asleep, nil));
+  postnote(sleeper, 1, "go", NUser);
+  KTC_CHECK(ktc_wait(at_least, &one));
+  KTC_CHECK(lonely_got == ~(uintptr)0);
+}
+
 static void qunlock_not_held(void* arg) {
   (void)arg;
   qunlock(&q);
@@ -307,6 +367,10 @@ static const struct ktc_case cases[] = {
     {"eqlock: each waiter is either handed the lock or interrupted, never both",
      eqlock_handoff_vs_interrupt},
     {"rendezvous exchanges the two values", rendezvous_exchanges_values},
+    {"tsleep for 0 ms returns", tsleep_zero_ms_returns},
+    {"postnote wakes a process from tsleep with error 'interrupted'", postnote_interrupts_tsleep},
+    {"postnote breaks a process out of a rendezvous, which returns ~0",
+     postnote_breaks_a_rendezvous},
     {"qunlock of a lock not held is fatal", qunlock_without_the_lock_panics,
      "does not hold the lock"},
 };
