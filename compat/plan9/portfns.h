@@ -10,15 +10,20 @@
  * code includes neither; keep host code in its own files.
  *
  * Decisions (semantics.md 6, 9, 10, 11):
- *   - kproc with a nil name or func, pexit outside a kproc, error() or
- *     nexterror() with no waserror() frame, and waserror() past NERR labels
- *     are fatal, as are a second sleeper on a Rendez and qunlock of a lock
- *     not held;
- *   - postnote of nil or of a process that is gone returns 0 and interrupts
- *     nothing; a full queue drops the text, returns 0 and still interrupts;
- *     dolock is accepted (there is no debugger lock here);
+ *   - kproc before kt_boot, kproc with a nil name or func, pexit outside a
+ *     kproc (a host thread, or a kernel thread kproc did not make, where up
+ *     is nil), error() or nexterror() with no waserror() frame, poperror()
+ *     with none, and waserror() past NERR labels are fatal, as are a second
+ *     sleeper on a Rendez and qunlock of a lock not held;
+ *   - postnote of nil, of a process that is gone or of a Broken one returns 0
+ *     and interrupts nothing (9front); a full queue drops the text, returns 0
+ *     and still interrupts; dolock is accepted (there is no debugger lock);
  *   - a kproc whose func returns ends as pexit("kproc exiting", 0): Broken;
- *   - pexit with a pending NDebug note ends Broken whatever freemem says;
+ *   - pexit with a pending NDebug note prints "<text> <pid>: suicide: <note>"
+ *     and ends Broken whatever freemem says;
+ *   - text is the whole name (no limit); a full process table makes kproc
+ *     wait for a slot, looking again every millisecond (9front waits too,
+ *     but also releases the Broken processes);
  *   - priorities: Plan 9's 0..19 (higher more urgent) run at 130 - 2*pri on
  *     the core's scale, so PriKproc is 104, in the kernel band.
  *

@@ -6,9 +6,14 @@
  *     neither PRI_NONE nor in 0..223, a ci that is not a cpu_info: EINVAL;
  *   - returning from func is fatal (NetBSD: undefined);
  *   - kthread_join: EINVAL for a thread not MUSTJOIN or already being
- *     joined, ESRCH once it was joined, EDEADLK for oneself;
+ *     joined, or a pointer that is no kthread's LWP (lwp0 included), ESRCH
+ *     once it was joined or has gone, EDEADLK for oneself;
+ *   - kthread_create before kt_boot, and kthread_exit outside a kthread
+ *     (a host thread, lwp0), are fatal;
  *   - *newlp is set before the thread can run (NetBSD sets it after);
  *   - kthread_run() is an extension that starts a KTHREAD_IDLE thread.
+ * The stack is the u-area, USPACE (12 KiB), nominally: what is mapped is the
+ * kernel's default when that is larger (semantics.md 10.11).
  * Priority mapping: the core's scale is 0..255 with 0 most urgent; a NetBSD
  * priority p (0..223, higher more urgent) runs at 223 - p.
  */
@@ -34,7 +39,8 @@ int kthread_join(lwp_t* l) __KT_NB(kthread_join);
 int kthread_fpu_enter(void) __KT_NB(kthread_fpu_enter);
 void kthread_fpu_exit(int s) __KT_NB(kthread_fpu_exit);
 
-/* Extension: start a thread created with KTHREAD_IDLE. 0, or ESRCH. */
+/* Extension: start a thread created with KTHREAD_IDLE. 0, or ESRCH (running,
+ * started already, gone, or no kthread's LWP). */
 int kthread_run(lwp_t* l) __KT_NB(kthread_run);
 __KT_NB_END
 
