@@ -10,6 +10,7 @@
 
 #include <atomic>
 
+#include "base/assert.h"
 #include "base/thread_annotations.h"
 
 namespace kt {
@@ -27,12 +28,9 @@ class KT_CAPABILITY("spinlock") SpinLock {
   // a waiter burned its whole host time slice, and join/exit under
   // oversubscription cost milliseconds each.
   void lock() KT_ACQUIRE() {
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      for (unsigned i = 1; locked_.load(std::memory_order_relaxed); i++) {
-        __builtin_ia32_pause();
-        if ((i & (kSpinsBeforeYield - 1)) == 0) ::sched_yield();  // the host's, not kt::sched_yield
-      }
-    }
+    // The uncontended case is one xchg; the wait loop stays out of line so
+    // that callers on the hot paths keep their registers.
+    if (KT_UNLIKELY(locked_.exchange(true, std::memory_order_acquire))) lock_contended();
   }
   bool try_lock() KT_TRY_ACQUIRE(true) {
     return !locked_.load(std::memory_order_relaxed) &&
@@ -45,6 +43,8 @@ class KT_CAPABILITY("spinlock") SpinLock {
   void assert_held() const KT_ASSERT_CAPABILITY(this) {}
 
  private:
+  void lock_contended();
+
   static constexpr unsigned kSpinsBeforeYield = 1024;  // a power of two
   std::atomic<bool> locked_{false};
 };

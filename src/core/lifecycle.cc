@@ -56,14 +56,13 @@ void trampoline(md::Transfer tr) {
 // exit_final() is the part of exit after the unwinding: wait for the
 // joiner, give up the big lock, leave the stack.
 [[noreturn]] void exit_final(KThread* t) {
-  if (t->joinable()) {
-    t->lock_.lock();
-    while (!t->joiner_) sleep_interlocked(&t->joiner_, "mustjoin", 0, 0, t->lock_);
-    t->lock_.unlock();
-  }
-  biglock_release_all(t);
+  // The big lock is a sleeping lock: let it go before lock_, since a
+  // joinable thread may still have to wait for its joiner under lock_.
+  if (t->biglock_depth_) biglock_release_all(t);
   {
     SpinGuard g(t->lock_);
+    if (t->joinable())
+      while (!t->joiner_) sleep_interlocked(&t->joiner_, "mustjoin", 0, 0, t->lock_);
     t->exiting_ = true;
     // Wake a kernel thread waiting in join now rather than from reap(): on
     // this vCPU it becomes the next thread, so the exit switches straight to
@@ -115,17 +114,19 @@ KThread* alloc_descriptor(const kt_thread_attr* a, KernelState* k, int* err, boo
   t->susp_req_.store(false, std::memory_order_relaxed);
   t->sigpending_.store(0, std::memory_order_relaxed);
   t->sigmask_.store(0, std::memory_order_relaxed);
-  note_reset(t);
   t->timer_idx_ = -1;
   t->timer_vcpu_ = nullptr;
-  {
-    SpinGuard g(t->lock_);
+  // Not published yet: whoever still holds a stale handle to this slot
+  // checks the generation under lock_ and leaves before reading these, so
+  // they are written without it.
+  [&]() KT_NO_THREAD_SAFETY_ANALYSIS {
     t->joiner_ = false;
     t->joiner_slp_ = nullptr;
     t->detached_ = false;
     t->exiting_ = false;
     t->exit_code_ = 0;
-  }
+    KT_ASSERT(t->notes_ == nullptr);  // retire_locked() freed them
+  }();
   memset(t->face_, 0, sizeof t->face_);
   // Names are short: a plain loop beats strncpy's zero padding.
   const char* name = a->name ? a->name : "";
@@ -330,15 +331,22 @@ int thread_join(kt_tid_t tid, int* code) {
   t->joiner_ = true;
   t->joiner_slp_ = current_sleeper();
   // The exiting thread, if it is already waiting for us, sleeps on its own
-  // joiner_ flag: wake exactly it.
-  wakeup_sleeper(&t->slp_, &t->joiner_);
+  // joiner_ flag: wake exactly it. It queues itself there only under lock_,
+  // which we hold, so what its sleeper says now cannot change under us and
+  // the chain need not be taken when it is not there.
+  if ((t->slp_.seq.load(std::memory_order_relaxed) & 1) &&
+      t->slp_.wchan.load(std::memory_order_relaxed) == &t->joiner_)
+    wakeup_sleeper(&t->slp_, &t->joiner_);
   while (t->state_.load(std::memory_order_relaxed) != ThreadState::kZombie)
     sleep_interlocked(&t->state_, "kjoin", 0, 0, t->lock_);
   t->joiner_slp_ = nullptr;
   const int c = t->exit_code_;
+  // Retire it in the same hold of lock_: reap() has let go of it (it set
+  // kZombie under lock_), and nobody else may touch a joined thread.
+  proctab::retire_locked(t);
   t->lock_.unlock();
   Vcpu* v = curvcpu();
-  proctab::free(t, v ? &v->threads_ : nullptr);
+  proctab::release(t, v ? &v->threads_ : nullptr);
   if (code) *code = c;
   return 0;
 }

@@ -1,6 +1,8 @@
 // The scheduler: switching, queuing, preemption points and time sharing.
 #include "core/sched.h"
 
+#include "core/switch.h"
+
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/futex.h"
@@ -12,12 +14,25 @@
 namespace kt {
 namespace {
 
-// pop_locked() takes the most urgent thread of either queue; bound threads
-// win ties, since nobody else can run them.
 void add_count(std::atomic<uint32_t>& c, int d) {
   c.store(c.load(std::memory_order_relaxed) + uint32_t(d), std::memory_order_relaxed);
 }
 
+// enqueue_locked() puts t on v's queue for its kind (bound or free), at the
+// tail behind its equals, or at the head (a yield returning the thread it
+// woke to the place it had).
+void enqueue_locked(Vcpu* v, KThread* t, bool front) KT_REQUIRES(v->runq_lock_) {
+  RunQueue& q = t->bound_ ? v->rq_bound_ : v->rq_free_;
+  if (front)
+    q.push_front(t);
+  else
+    q.push_back(t);
+  if (!t->bound_) add_count(v->nrun_free_, 1);
+  add_count(v->nrun_, 1);
+}
+
+// pop_locked() takes the most urgent thread of either queue; bound threads
+// win ties, since nobody else can run them.
 KThread* pop_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
   const int b = v->rq_bound_.best();
   const int f = v->rq_free_.best();
@@ -35,57 +50,6 @@ KThread* pop_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
 
 int best_locked(Vcpu* v) KT_REQUIRES(v->runq_lock_) {
   return std::min(v->rq_bound_.best(), v->rq_free_.best());
-}
-
-// pick_next() chooses what this vCPU runs next: next_ (no lock at all when
-// nothing else is queued), else the most urgent queued thread, oldest first.
-KThread* pick_next(Vcpu* v) {
-  if (KT_UNLIKELY(v->kernel->stopping.load(std::memory_order_relaxed))) return nullptr;
-  KThread* n = v->next_;
-  if (n && v->nrun_.load(std::memory_order_relaxed) == 0) {
-    v->next_ = nullptr;
-    return n;
-  }
-  if (!n && v->nrun_.load(std::memory_order_relaxed) == 0) return nullptr;
-  SpinGuard g(v->runq_lock_);
-  if (n) {
-    v->next_ = nullptr;
-    // Only a more urgent next_ overtakes the queue: among equals the queue
-    // is older, and a pair handing the CPU back and forth through next_
-    // must not starve it.
-    if (n->pri_ < best_locked(v)) return n;
-    if (n->bound_) {
-      v->rq_bound_.push_back(n);
-    } else {
-      v->rq_free_.push_back(n);
-      add_count(v->nrun_free_, 1);
-    }
-    add_count(v->nrun_, 1);
-  }
-  return pop_locked(v);
-}
-
-void switch_to(HostThread* h, KThread* next, SwitchHook hook, bool dying) {
-  KThread* prev = h->cur;
-  md::FiberSan* from = prev ? &prev->san_ : &h->san;
-  md::FiberSan* to = next ? &next->san_ : &h->san;
-  md::Fctx target = next ? next->ctx_ : h->loop_ctx;
-  KT_ASSERT(target != nullptr);
-  if (prev && md::stack_needs_canary(prev->stack_) &&
-      KT_UNLIKELY(!md::stack_canary_ok(prev->stack_)))
-    panic("kernel thread pid %d '%s' overflowed its %zu-byte stack (canary smashed)", prev->pid_,
-          prev->name_, prev->stack_.size);
-  h->hook = hook;
-  h->cur = next;
-  if (Vcpu* v = h->vcpu) {
-    v->nswitch_++;
-    v->slice_end_ = 0;
-    v->cur_pri_.store(next ? next->pri_ : RunQueue::kLevels, std::memory_order_relaxed);
-    if (next) next->vcpu_.store(v, std::memory_order_relaxed);
-  }
-  if (next) next->state_.store(ThreadState::kRunning, std::memory_order_relaxed);
-  md::san_before(from, to, dying);
-  finish_switch(md::jump(target, prev));
 }
 
 // reap() releases what an exited thread no longer needs. It runs in the
@@ -189,67 +153,16 @@ void idle_wait(KernelState* k, Vcpu* v) {
   v->idle_.store(false, std::memory_order_relaxed);
 }
 
-}  // namespace
-
-KThread* curthread() {
-  HostThread* h = host_self();
-  return h ? h->cur : nullptr;
-}
-
-KThread* curthread_or_panic(const char* fn) {
-  KThread* t = curthread();
-  if (!t) panic("%s: called from a host thread; it must be called from a kernel thread", fn);
-  return t;
-}
-
-void finish_switch(md::Transfer tr) {
-  HostThread* h = host_self();
-  md::san_after(h->cur ? &h->cur->san_ : &h->san);
-  if (auto* from = static_cast<KThread*>(tr.data))
-    from->ctx_ = tr.from;
-  else
-    h->loop_ctx = tr.from;
-  const SwitchHook hook = h->hook;
-  h->hook = SwitchHook{};
-  switch (hook.op) {
-    case SwitchHook::kNone:
-      break;
-    case SwitchHook::kRequeue:
-    case SwitchHook::kHostcall:
-      setrunnable(hook.prev, /*tail=*/true);
-      break;
-    case SwitchHook::kUnlock:
-      // The lock was taken by the thread that switched away; the analysis
-      // cannot follow a lock across stacks.
-      [&]() KT_NO_THREAD_SAFETY_ANALYSIS { hook.lock->unlock(); }();
-      break;
-    case SwitchHook::kExit:
-      reap(hook.prev, h);
-      break;
-  }
-}
-
-void Vcpu::kick() {
-  wake_seq_.fetch_add(1, std::memory_order_seq_cst);
-  futex_wake(&wake_seq_, 1);
-}
-
 // push_queued() puts a runnable thread on v's run queue and makes sure
 // someone will run it: v itself, an idle v kicked, or an idle vCPU woken to
 // steal it from a busy v. pri is t's priority as read before queueing: once
 // queued, t may run elsewhere and change it.
-static void push_queued(Vcpu* v, Vcpu* self, KThread* t, int pri) {
+void push_queued(Vcpu* v, Vcpu* self, KThread* t, int pri) {
   KernelState* k = v->kernel;
   const bool free = t->bound_ == nullptr;
   {
     SpinGuard g(v->runq_lock_);
-    if (free) {
-      v->rq_free_.push_back(t);
-      add_count(v->nrun_free_, 1);
-    } else {
-      v->rq_bound_.push_back(t);
-    }
-    add_count(v->nrun_, 1);
+    enqueue_locked(v, t, false);
   }
   if (pri < v->cur_pri_.load(std::memory_order_relaxed))
     v->need_resched_.store(true, std::memory_order_relaxed);
@@ -269,7 +182,53 @@ static void push_queued(Vcpu* v, Vcpu* self, KThread* t, int pri) {
     wake_idle_stealer(k, v);
 }
 
-void setrunnable(KThread* t, bool tail) {
+}  // namespace
+
+// pick_next_slow() is pick_next() when something is queued: next_ runs only
+// if it is more urgent than the queue, since among equals the queue is older
+// and a pair handing the CPU back and forth through next_ must not starve it.
+KThread* pick_next_slow(Vcpu* v) {
+  KThread* n = v->next_;
+  v->next_ = nullptr;
+  SpinGuard g(v->runq_lock_);
+  if (n) {
+    if (n->pri_ < best_locked(v)) return n;
+    enqueue_locked(v, n, false);
+  }
+  return pop_locked(v);
+}
+
+void panic_not_kthread(const char* fn) {
+  panic("%s: called from a host thread; it must be called from a kernel thread", fn);
+}
+
+void finish_switch_hook(HostThread* h) {
+  const SwitchHook::Op op = h->hook.op;
+  h->hook.op = SwitchHook::kNone;
+  switch (op) {
+    case SwitchHook::kRequeue:
+    case SwitchHook::kHostcall:
+      setrunnable(h->hook.prev, /*tail=*/true);
+      break;
+    case SwitchHook::kExit:
+      reap(h->hook.prev, h);
+      break;
+    case SwitchHook::kUnlock:
+      [&]() KT_NO_THREAD_SAFETY_ANALYSIS { h->hook.lock->unlock(); }();
+      break;
+    case SwitchHook::kNone:
+      break;
+  }
+}
+
+void finish_switch(md::Transfer tr) { finish_switch_inline(tr); }
+
+void Vcpu::kick() {
+  wake_seq_.fetch_add(1, std::memory_order_seq_cst);
+  futex_wake(&wake_seq_, 1);
+}
+
+void setrunnable_slow(KThread* t, bool tail) {
   HostThread* h = host_self();
   Vcpu* self = h ? h->vcpu : nullptr;
   Vcpu* v = t->bound_;
@@ -312,76 +271,60 @@ void run_timers(Vcpu* v) {
   }
 }
 
-void sched_block(SpinLock* unlock) {
-  HostThread* h = host_self();
-  KThread* t = h->cur;
-  KT_ASSERT(t != nullptr);
-  Vcpu* v = h->vcpu;
-  if (KT_UNLIKELY(v == nullptr))
-    panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
-          t->name_);
-  KThread* next = pick_next(v);
-  switch_to(h, next, SwitchHook{unlock ? SwitchHook::kUnlock : SwitchHook::kNone, t, unlock},
-            false);
-}
-
 void sched_yield() {
   HostThread* h = host_self();
-  KThread* t = h->cur;
+  KThread* t = h ? h->cur : nullptr;
   Vcpu* v = h ? h->vcpu : nullptr;
-  if (!t || !v) return;
+  if (!t || !v) return;  // a host thread, or a kernel thread inside a host call
   run_timers(v);
   v->need_resched_.store(false, std::memory_order_relaxed);
-  if (KT_UNLIKELY(kern()->stopping.load(std::memory_order_relaxed))) {
+  if (KT_UNLIKELY(v->kernel->stopping.load(std::memory_order_relaxed))) {
     // Shutdown: this thread is left where it stands (kt_shutdown reports
     // it); its vCPU returns to its loop and stops.
     biglock_release_all(t);
     t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
-    switch_to(h, nullptr, SwitchHook{}, false);
+    switch_to(h, v, t, nullptr, SwitchHook::kNone, nullptr, false);
     panic("pid %d '%s' resumed after shutdown", t->pid_, t->name_);
   }
-  if (KThread* n = v->next_) {
-    // Yielding: the thread this one woke waits its turn like the others.
-    v->next_ = nullptr;
-    SpinGuard g(v->runq_lock_);
-    if (n->bound_) {
-      v->rq_bound_.push_front(n);
-    } else {
-      v->rq_free_.push_front(n);
-      add_count(v->nrun_free_, 1);
-    }
-    add_count(v->nrun_, 1);
-  }
-  if (v->nrun_.load(std::memory_order_relaxed) == 0) {
+  if (!v->next_ && v->nrun_.load(std::memory_order_relaxed) == 0) {
     v->slice_end_ = 0;
-    return;
+    return;  // alone: keep running
   }
   KThread* next;
   {
     SpinGuard g(v->runq_lock_);
-    if (best_locked(v) > t->pri_) return;  // nobody as urgent: keep running
+    // Yielding: the thread this one woke waits its turn like the others,
+    // at the head of its level, where it would have been.
+    if (KThread* n = v->next_) {
+      v->next_ = nullptr;
+      enqueue_locked(v, n, true);
+    }
+    if (v->nrun_.load(std::memory_order_relaxed) == 0 || best_locked(v) > t->pri_) {
+      v->slice_end_ = 0;
+      return;  // nobody as urgent: keep running
+    }
     next = pop_locked(v);
   }
   const int saved = biglock_release_all(t);
   t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
-  switch_to(h, next, SwitchHook{SwitchHook::kRequeue, t, nullptr}, false);
-  biglock_reacquire(curthread(), saved);
+  switch_to(h, v, t, next, SwitchHook::kRequeue, nullptr, false);
+  biglock_reacquire(t, saved);
 }
 
-void preempt() {
+void preempt_slow() {
   HostThread* h = host_self();
   Vcpu* v = h ? h->vcpu : nullptr;
   if (!v || !h->cur) return;
   if (v->need_resched_.load(std::memory_order_relaxed)) return sched_yield();
   const uint64_t now = now_coarse_ns();
   if (v->slice_end_ == 0) {
-    v->slice_end_ = now + kern()->slice_ns;
+    v->slice_end_ = now + v->kernel->slice_ns;
   } else if (now >= v->slice_end_) {
     if (h->cur->sched_ == KT_SCHED_TS) {
       h->cur->estcpu_++;
       ts_update(h->cur);
     }
-    sched_yield();
+    return sched_yield();
   }
   if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
 }
@@ -390,8 +333,7 @@ void sched_exit(KThread* t) {
   HostThread* h = host_self();
   Vcpu* v = h->vcpu;
   KT_ASSERT(v != nullptr);
-  KThread* next = pick_next(v);
-  switch_to(h, next, SwitchHook{SwitchHook::kExit, t, nullptr}, true);
+  switch_to(h, v, t, pick_next(v), SwitchHook::kExit, nullptr, true);
   __builtin_unreachable();
 }
 
@@ -421,12 +363,13 @@ void Vcpu::run_loop(HostThread* h) {
     KThread* next = pick_next(this);
     if (!next && k->ncpu > 1) next = steal(k, this, false);
     if (next) {
-      switch_to(h, next, SwitchHook{}, false);
+      switch_to(h, this, nullptr, next, SwitchHook::kNone, nullptr, false);
       continue;
     }
     idle_wait(k, this);
     if (k->ncpu > 1 && nrun_.load(std::memory_order_relaxed) == 0) {
-      if (KThread* t = steal(k, this, true)) switch_to(h, t, SwitchHook{}, false);
+      if (KThread* t = steal(k, this, true))
+        switch_to(h, this, nullptr, t, SwitchHook::kNone, nullptr, false);
     }
   }
 }

@@ -2,11 +2,13 @@
 //
 // Fast paths, and the assumption behind each:
 //   - setrunnable() queues on the thread's own vCPU (its last, or the one it
-//     is bound to): in the common case the waker runs there too, so no other
+//     is bound to): in the common case the waker runs there too, so the
+//     woken thread goes to the vCPU's next_ slot with plain stores, no other
 //     vCPU is disturbed and the woken thread's cache is warm.
-//   - sched_block() takes the next thread from this vCPU's queues and jumps
-//     straight into it; only when they are empty does it return to the
-//     vCPU's loop, which steals, waits for timeouts and parks.
+//   - sched_block() takes next_ when nothing else is queued (no lock at all)
+//     and jumps straight into it; otherwise the most urgent queued thread;
+//     only when there is none does it return to the vCPU's loop, which
+//     steals, waits for timeouts and parks.
 // Nothing here allocates; the only locks are the per-vCPU run-queue locks.
 #pragma once
 
@@ -18,24 +20,35 @@ namespace kt {
 // setrunnable() queues a thread whose context is saved (or new). Any context.
 // A thread woken on the caller's own vCPU runs next (Vcpu::next_); pass
 // tail to queue it behind its equals instead (a yield, round robin).
-void setrunnable(KThread* t, bool tail = false);
-
-// sched_block() switches away from the current thread, whose state has
-// already been set (sleeping, ...). If unlock is not null it is released by
-// the next context, after this thread's registers are saved.
-void sched_block(SpinLock* unlock);
-// sched_block_release() is sched_block() for a caller holding l, which the
-// next context releases on its behalf.
-inline void sched_block_release(SpinLock& l) KT_RELEASE(l) KT_NO_THREAD_SAFETY_ANALYSIS {
-  sched_block(&l);
+void setrunnable_slow(KThread* t, bool tail);
+inline void setrunnable(KThread* t, bool tail = false) {
+  // The hand-off tier: woken by a kernel thread of the vCPU it last ran on,
+  // with next_ free and no priority to recompute.
+  HostThread* h = host_self();
+  Vcpu* self = h ? h->vcpu : nullptr;
+  if (self && !tail && !self->next_ && t->sched_ != KT_SCHED_TS && h->cur &&
+      (t->bound_ ? t->bound_ : t->vcpu_.load(std::memory_order_relaxed)) == self) {
+    t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+    self->next_ = t;
+    if (t->pri_ < self->cur_pri_.load(std::memory_order_relaxed))
+      self->need_resched_.store(true, std::memory_order_relaxed);
+    return;
+  }
+  setrunnable_slow(t, tail);
 }
 
+// sched_block() and sched_block_release() (core/switch.h) switch away from
+// a thread that has just gone to sleep.
+
 // sched_yield() requeues the current thread behind its equals and runs the
-// most urgent other thread, if any is at least as urgent.
+// most urgent other thread, if any is at least as urgent. A no-op on a host
+// thread.
 void sched_yield();
 
-// preempt() is a preemption point.
-void preempt();
+// preempt() is a preemption point: it yields if a more urgent thread became
+// runnable on this vCPU or the time slice is used up, and runs due timeouts.
+void preempt_slow();
+inline void preempt() { preempt_slow(); }
 
 // sched_exit() leaves the current thread's stack for good.
 [[noreturn]] void sched_exit(KThread* t);

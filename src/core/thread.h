@@ -22,6 +22,7 @@
 #include "kt/c/thread.h"
 #include "kt/kernel.h"
 #include "md/context.h"
+#include "md/host_slot.h"
 #include "md/stack.h"
 #include "sync/sleepq.h"
 
@@ -56,6 +57,7 @@ struct KThread {
 
   // Scheduling.
   ListNode rq_link_;                  // [h] run queue link
+  KThread* free_next_ = nullptr;      // the process table's free list, while free
   uint8_t pri_ = KT_PRI_KERNEL;       // [h] current priority
   uint8_t base_pri_ = KT_PRI_KERNEL;  // [h]
   uint8_t sched_ = KT_SCHED_RR;       // [I]
@@ -137,16 +139,28 @@ struct KThread {
   bool joinable() const { return flags_ & KT_JOINABLE; }
 };
 
-// A vCPU's cache of free descriptors; owned by that vCPU, no lock.
+// A vCPU's cache of free descriptors and of maxproc credit; owned by that
+// vCPU, no lock (but credit, which a starved creator may reclaim).
 struct ThreadCache {
-  static constexpr unsigned kMax = 64;
+  static constexpr unsigned kMax = 64;  // a power of two
   static constexpr int kPidBatch = 64;
+  static constexpr int kCreditBatch = 32;
+  // Free descriptors, reused oldest first (a ring): a freed slot goes back
+  // into use only after the others, so that a stale struct proc * or lwp_t *
+  // into it is recognised as gone (ESRCH) for as long as possible.
   KThread* t[kMax];
-  unsigned n = 0;
+  unsigned head = 0;   // oldest entry
+  unsigned count = 0;  // entries from head on
   // pids are taken from the table kPidBatch at a time, so that creation on
   // several vCPUs does not bounce the table's counter line for every pid.
   int pid_next = 0;
   int pid_end = 0;
+  // Slots of maxproc this vCPU has reserved and not used, taken from the
+  // table kCreditBatch at a time for the same reason; a creator that finds
+  // the table exhausted takes back what the others hold before it fails.
+  std::atomic<int> credit{0};
+  ThreadCache* next_holder = nullptr;  // [table lock] caches that may hold credit
+  bool holder = false;                 // [table lock] on that list
 };
 void thread_cache_drain(ThreadCache* c);
 
@@ -170,10 +184,15 @@ KThread* slot_at(const void* p);
 // A kernel's own threads (start-up, shutdown) are exempt from maxproc, as
 // root is from FreeBSD's last slots: taking a kernel down must never fail.
 KThread* alloc(ThreadCache* cache, int* err, bool exempt = false);
-// free() retires the descriptor: its handle goes stale at once.
+// free() retires the descriptor: its handle goes stale at once. It is
+// retire_locked() (under t->lock_: the handle goes stale) then release()
+// (the slot goes back to cache, or the pool), for callers that hold lock_.
 void free(KThread* t, ThreadCache* cache);
+void retire_locked(KThread* t) KT_REQUIRES(t->lock_);
+void release(KThread* t, ThreadCache* cache);
 
 void set_maxproc(unsigned n);
+// nprocs() counts the live descriptors (a racy snapshot, for tests and ps).
 unsigned nprocs();
 
 // for_each() visits every allocated descriptor (racy snapshot, for ps and
@@ -197,11 +216,21 @@ void proctab::for_each(F&& f) {
   }
 }
 
-// Who is running: never cached across a switch (see md/context.h).
-KThread* curthread();
+// Who is running: never cached across a switch (see md/host_slot.h). The
+// host slot holds the HostThread (core/vcpu.h), whose first member is the
+// kernel thread it runs; inline, since every kernel primitive asks.
+inline KThread* curthread() {
+  void* h = md::host_slot_load();
+  return h ? *static_cast<KThread**>(h) : nullptr;
+}
 // curthread_or_panic() is curthread() for calls only a kernel thread may
 // make: from a host thread it panics, naming fn and the rule.
-KThread* curthread_or_panic(const char* fn);
+[[noreturn]] void panic_not_kthread(const char* fn);
+inline KThread* curthread_or_panic(const char* fn) {
+  KThread* t = curthread();
+  if (__builtin_expect(t == nullptr, 0)) panic_not_kthread(fn);
+  return t;
+}
 
 // describe_current() writes "pid 12 'name'" or "host thread" for messages.
 void describe_current(char* buf, size_t len);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "base/spinlock.h"
@@ -47,9 +48,9 @@ struct SwitchHook {
 struct KernelState;
 
 struct HostThread {
-  KernelState* kernel = nullptr;  // [I] the kernel that started it
+  KThread* cur = nullptr;         // [h] kernel thread on this host thread; first (curthread())
   Vcpu* vcpu = nullptr;           // [h] the vCPU driven, nullptr in a host call or spare
-  KThread* cur = nullptr;         // [h] kernel thread on this host thread
+  KernelState* kernel = nullptr;  // [I] the kernel that started it
   md::Fctx loop_ctx = nullptr;    // [h] the host's own context, suspended in run_loop
   md::FiberSan san;               // [h] the host's own stack
   SwitchHook hook;                // [h] set just before a jump, consumed just after
@@ -59,6 +60,8 @@ struct HostThread {
   HostThread* next_spare = nullptr;
   bool lent = false;  // a host-call thread, counted against max_hostcalls
 };
+
+static_assert(offsetof(HostThread, cur) == 0, "curthread() in core/thread.h reads cur at offset 0");
 
 // host_self() reads the calling host thread's HostThread, afresh at every
 // call: a kernel thread that migrated between two calls sees the new one.
@@ -71,41 +74,43 @@ inline Vcpu* curvcpu() {
 }
 
 struct alignas(64) Vcpu {
-  unsigned id = 0;                // [I]
-  KernelState* kernel = nullptr;  // [I] (kern() costs a TLS read; hot paths use this)
-
-  // Run queues: the leaf lock. Bound threads are kept apart so that idle
-  // vCPUs can steal from rq_free_ without walking past them.
-  SpinLock runq_lock_;
-  RunQueue rq_bound_ KT_GUARDED_BY(runq_lock_);
-  RunQueue rq_free_ KT_GUARDED_BY(runq_lock_);
-  // Mirrors of the queues' sizes for lock-free peeking (idle checks,
-  // stealers). Written only under runq_lock_, so plain stores suffice.
-  std::atomic<uint32_t> nrun_{0};                // [a]
-  std::atomic<uint32_t> nrun_free_{0};           // [a]
+  // What every switch touches, on one line. Owned by the host thread driving
+  // this vCPU, except the atomics, which other vCPUs may read (and
+  // need_resched_ set).
+  KThread* next_ = nullptr;  // [h] see below
+  KernelState* kernel = nullptr;                 // [I] (kern() costs a TLS read; hot paths use this)
+  unsigned id = 0;                               // [I]
   std::atomic<int> cur_pri_{RunQueue::kLevels};  // [a] priority running now
   std::atomic<bool> need_resched_{false};        // [a] preempt at the next point
-
-  // Parking.
-  std::atomic<uint32_t> wake_seq_{0};  // [a] futex word
-  std::atomic<bool> idle_{false};      // [a] parked or about to
-
-  // Timeouts of sleeps begun here.
-  SpinLock timer_lock_;
-  TimerHeap timers_ KT_GUARDED_BY(timer_lock_);
+  uint64_t slice_end_ = 0;                  // [h] coarse ns; 0 = starts at the next check
   std::atomic<uint64_t> next_deadline_{0};  // [a] mirror of timers_.earliest()
-
-  // Owned by the host thread driving this vCPU.
   // next_: the thread most recently woken by a thread of this vCPU, run
   // next unless something more urgent is queued (Go's runnext). It skips the
   // run queue's lock both ways in a ping-pong, and is not stealable, which
   // keeps a hand-off between two threads on the vCPU whose cache is warm.
-  KThread* next_ = nullptr;
+
+  // Run queues: the leaf lock. Bound threads are kept apart so that idle
+  // vCPUs can steal from rq_free_ without walking past them. nrun_ and
+  // nrun_free_ mirror the queues' sizes for lock-free peeking (idle checks,
+  // stealers); written only under runq_lock_, so plain stores suffice.
+  alignas(64) SpinLock runq_lock_;
+  std::atomic<uint32_t> nrun_{0};       // [a]
+  std::atomic<uint32_t> nrun_free_{0};  // [a]
+  RunQueue rq_bound_ KT_GUARDED_BY(runq_lock_);
+  RunQueue rq_free_ KT_GUARDED_BY(runq_lock_);
+
+  // Parking: written by whoever kicks this vCPU.
+  alignas(64) std::atomic<uint32_t> wake_seq_{0};  // [a] futex word
+  std::atomic<bool> idle_{false};                  // [a] parked or about to
+  std::atomic<uint64_t> nsteal_{0};                // [a] threads taken from others
+
+  // Timeouts of sleeps begun here.
+  alignas(64) SpinLock timer_lock_;
+  TimerHeap timers_ KT_GUARDED_BY(timer_lock_);
+
+  // Caches, owned by the host thread driving this vCPU.
   md::StackCache stacks_;
   ThreadCache threads_;
-  uint64_t slice_end_ = 0;  // coarse ns; 0 = starts at the next check
-  uint64_t nswitch_ = 0;    // context switches, for ps and tests
-  std::atomic<uint64_t> nsteal_{0};
 
   void run_loop(HostThread* h);
   void kick();  // wake if idle

@@ -26,10 +26,7 @@ Fctx make_context(void* top, size_t size, EntryFn fn) {
       top, size, reinterpret_cast<void (*)(bctx::transfer_t)>(reinterpret_cast<void (*)()>(fn)));
 }
 
-Transfer jump(Fctx to, void* data) {
-  bctx::transfer_t t = bctx::jump_fcontext(to, data);
-  return Transfer{t.fctx, t.data};
-}
+#if defined(KT_SANITIZE_ADDRESS) || defined(KT_SANITIZE_THREAD)
 
 void san_prepare(FiberSan* f, const void* stack_bottom, size_t size) {
 #if defined(KT_SANITIZE_ADDRESS)
@@ -97,6 +94,8 @@ void san_after(FiberSan* self) {
 #endif
   (void)self;
 }
+
+#endif  // KT_SANITIZE_ADDRESS || KT_SANITIZE_THREAD
 
 }  // namespace kt::md
 

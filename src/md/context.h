@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <boost/context/detail/fcontext.hpp>
+
 namespace kt::md {
 
 using Fctx = void*;
@@ -48,19 +50,32 @@ struct FiberSan {
 Fctx make_context(void* top, size_t size, EntryFn fn);
 
 // jump() suspends the caller and resumes to. It returns when some context
-// jumps back, with that context's suspension point.
-Transfer jump(Fctx to, void* data);
+// jumps back, with that context's suspension point. Inline: it is the heart
+// of every switch, and the call into Boost.Context's assembly is all it is.
+inline Transfer jump(Fctx to, void* data) {
+  const boost::context::detail::transfer_t t = boost::context::detail::jump_fcontext(to, data);
+  return Transfer{t.fctx, t.data};
+}
 
 // Sanitizer hooks around jump(). san_prepare() is called before the first
 // switch to a new stack, san_release() when that stack is retired.
+// san_before() is called just before jump() from `from` to `to`; `dying`
+// says the caller will never be resumed. san_after() is called first thing
+// in the resumed context. Without a sanitizer they are empty and inline, so
+// the switch pays nothing for them.
+#if defined(KT_SANITIZE_ADDRESS) || defined(KT_SANITIZE_THREAD)
 void san_prepare(FiberSan* f, const void* stack_bottom, size_t size);
 void san_adopt_host(FiberSan* f);  // the calling host thread's own stack
 void san_release(FiberSan* f);
-// san_before() is called just before jump() from `from` to `to`; `dying`
-// says the caller will never be resumed.
 void san_before(FiberSan* from, FiberSan* to, bool dying);
-// san_after() is called first thing in the resumed context.
 void san_after(FiberSan* self);
+#else
+inline void san_prepare(FiberSan*, const void*, size_t) {}
+inline void san_adopt_host(FiberSan*) {}
+inline void san_release(FiberSan*) {}
+inline void san_before(FiberSan*, FiberSan*, bool) {}
+inline void san_after(FiberSan*) {}
+#endif
 
 // Sanitizer builds need larger stacks: ASan's redzones and TSan's shadow
 // frames inflate every frame.

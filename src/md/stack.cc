@@ -122,16 +122,12 @@ static void take_slot(Stack* s, uintptr_t tagged) {
   s->owned = true;
 }
 
-bool stack_alloc(Stack* s, size_t size, StackCache* cache) {
-  size = (size + kPageSize - 1) & ~(kPageSize - 1);
+bool stack_alloc_slow(Stack* s, size_t size, StackCache* cache) {
   if (size == pool.size) {
-    // Fast path: this vCPU's cache.
-    if (cache && cache->n > 0) {
-      take_slot(s, reinterpret_cast<uintptr_t>(cache->lo[--cache->n]));
-      return true;
-    }
-    // Slow path: refill from the arenas, half a cache at a time.
+    // The cache is empty (stack_alloc() took the rest): refill it from the
+    // arenas, half a cache at a time.
     SpinGuard g(pool.lock);
+    if (cache) cache->size = pool.size;
     if (pool.free.empty() && !grow_pool()) return false;
     take_slot(s, reinterpret_cast<uintptr_t>(pool.free.back()));
     pool.free.pop_back();
@@ -163,14 +159,15 @@ bool stack_alloc(Stack* s, size_t size, StackCache* cache) {
   return true;
 }
 
-void stack_free(Stack* s, StackCache* cache) {
+void stack_free_slow(Stack* s, StackCache* cache) {
   if (!s->owned) {
     *s = Stack{};
     return;
   }
   if (s->pooled) {
     char* tagged = s->lo + uintptr_t(s->guard);
-    if (cache && cache->n < kStackCacheMax) {
+    if (cache && cache->n < kStackCacheMax && (cache->size == 0 || cache->size == s->size)) {
+      cache->size = s->size;
       cache->lo[cache->n++] = tagged;
     } else {
       // Give the pages back before parking the slot in the pool: an idle pool

@@ -45,10 +45,13 @@ inline constexpr size_t kGuardSize = kPageSize;
 inline constexpr size_t kMinStackSize = 16 * 1024;
 inline constexpr size_t kStackCacheMax = 64;
 
-// Per-vCPU cache of default-size stacks. Owned by one vCPU; no lock.
+// Per-vCPU cache of default-size stacks. Owned by one vCPU; no lock. Each
+// entry is the lowest usable byte of a slot with its GuardKind in the low
+// bits (slots are page-aligned).
 struct StackCache {
   char* lo[kStackCacheMax];
   unsigned n = 0;
+  size_t size = 0;  // the default size the entries have (set when first filled)
 };
 
 // stacks_init() is called at boot with the default stack size (already
@@ -63,8 +66,32 @@ size_t stack_default_size();
 // stack_alloc() maps or reuses a stack of at least size bytes. cache may be
 // null (a host thread creating a kernel thread). Returns false when the host
 // refuses memory.
-bool stack_alloc(Stack* s, size_t size, StackCache* cache);
-void stack_free(Stack* s, StackCache* cache);
+bool stack_alloc_slow(Stack* s, size_t size, StackCache* cache);
+void stack_free_slow(Stack* s, StackCache* cache);
+
+inline bool stack_alloc(Stack* s, size_t size, StackCache* cache) {
+  size = (size + kPageSize - 1) & ~(kPageSize - 1);
+  // Fast path: a default-size stack from this vCPU's cache, no lock.
+  if (cache && cache->n > 0 && size == cache->size) {
+    const auto tagged = reinterpret_cast<uintptr_t>(cache->lo[--cache->n]);
+    s->lo = reinterpret_cast<char*>(tagged & ~uintptr_t(kPageSize - 1));
+    s->guard = GuardKind(tagged & (kPageSize - 1));
+    s->size = size;
+    s->pooled = true;
+    s->owned = true;
+    return true;
+  }
+  return stack_alloc_slow(s, size, cache);
+}
+
+inline void stack_free(Stack* s, StackCache* cache) {
+  if (s->pooled && cache && cache->n < kStackCacheMax && s->size == cache->size) {
+    cache->lo[cache->n++] = s->lo + uintptr_t(s->guard);
+    *s = Stack{};
+    return;
+  }
+  stack_free_slow(s, cache);
+}
 void stack_cache_drain(StackCache* cache);
 
 // stack_adopt() describes a caller-supplied stack [top - size, top).

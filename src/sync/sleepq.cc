@@ -10,6 +10,7 @@
 #include "base/futex.h"
 #include "core/biglock.h"
 #include "core/sched.h"
+#include "core/switch.h"
 #include "core/thread.h"
 #include "core/vcpu.h"
 
@@ -51,7 +52,7 @@ void dequeue(Sleeper* s, int result) {
 // wake_dequeued() finishes the job for a sleeper just taken off its queue:
 // a blocked thread becomes runnable, a host sleeper is told through its futex.
 // A thread that has not blocked yet finds itself dequeued in sleep_finish.
-void wake_dequeued(Sleeper* s) {
+[[gnu::always_inline]] inline void wake_dequeued(Sleeper* s) {
   if (s->thread) {
     if (s->blocked) {
       s->blocked = false;
@@ -118,21 +119,26 @@ Sleeper* current_sleeper() {
 
 namespace {
 
-// enqueue_locked() publishes s as asleep on wchan (an odd sequence) at the
-// tail of its chain.
-void enqueue_locked(Chain& c, Sleeper* s, const void* wchan, const char* wmesg, int flags)
-    KT_REQUIRES(c.lock) {
+// What ps shows of a sleeper, by its kSleepSuspended and kSleepBroken bits.
+constexpr uint8_t kShow[4] = {uint8_t(ThreadState::kSleeping), uint8_t(ThreadState::kSuspended),
+                              uint8_t(ThreadState::kBroken), uint8_t(ThreadState::kSuspended)};
+static_assert(kSleepSuspended == 2 && kSleepBroken == 4, "kShow is indexed by flags >> 1");
+
+// enqueue_locked() publishes s (the sleeper of t, or of a host thread when t
+// is null) as asleep on wchan (an odd sequence) at the tail of its chain.
+void enqueue_locked(Chain& c, Sleeper* s, KThread* t, const void* wchan, const char* wmesg,
+                    int flags) KT_REQUIRES(c.lock) {
   KT_ASSERT_MSG(!s->link.linked(), "sleeper already queued on %p", s->wchan.load());
   s->wchan.store(wchan, std::memory_order_relaxed);
   s->wmesg = wmesg;
   s->result = 0;
   s->intr = (flags & kSleepIntr) != 0;
-  s->show = uint8_t((flags & kSleepSuspended) ? ThreadState::kSuspended
-                    : (flags & kSleepBroken)  ? ThreadState::kBroken
-                                              : ThreadState::kSleeping);
+  s->show = kShow[(flags >> 1) & 3];
   s->blocked = false;
-  s->pri = s->thread ? s->thread->pri_ : 0;
-  s->host_word.store(0, std::memory_order_relaxed);
+  if (t)
+    s->pri = t->pri_;
+  else
+    s->host_word.store(0, std::memory_order_relaxed);
   bump_seq(s);
   c.q.push_back(&s->link);
 }
@@ -142,8 +148,9 @@ void enqueue_locked(Chain& c, Sleeper* s, const void* wchan, const char* wmesg, 
 // sleeper waits on its futex, and a kernel thread switches away. The chain
 // lock is released by the next context once our registers are saved, so no
 // waker can make us runnable before that.
-int block_locked(Chain& c, Sleeper* s, KThread* t, uint64_t deadline) KT_RELEASE(c.lock) {
-  if (t && s->intr && interrupt_pending(t)) {
+[[gnu::always_inline]] inline int block_locked(Chain& c, Sleeper* s, HostThread* h, KThread* t,
+                                               uint64_t deadline) KT_RELEASE(c.lock) {
+  if (s->intr && t && interrupt_pending(t)) {
     dequeue(s, EINTR);
     c.lock.unlock();
     return EINTR;
@@ -155,7 +162,7 @@ int block_locked(Chain& c, Sleeper* s, KThread* t, uint64_t deadline) KT_RELEASE
   }
   if (!t) return host_wait(c, s, deadline);
   // Without a vCPU (inside a host call) there is no timer to arm either.
-  if (KT_UNLIKELY(curvcpu() == nullptr))
+  if (KT_UNLIKELY(h->vcpu == nullptr))
     panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
           t->name_);
   s->blocked = true;
@@ -163,10 +170,11 @@ int block_locked(Chain& c, Sleeper* s, KThread* t, uint64_t deadline) KT_RELEASE
   t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
   if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
   if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
-  sched_block_release(c.lock);
+  sched_block_release(h, t, c.lock);
   if (deadline) timer_cancel(t);
   // A vCPU whose threads only hand the CPU to each other never returns to
-  // its loop: each resumed sleeper looks at the timeouts on its way out.
+  // its loop: each resumed sleeper looks at the timeouts on its way out
+  // (on the vCPU it resumed on, which may not be the one it slept on).
   Vcpu* v = curvcpu();
   if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
   return s->result;
@@ -191,7 +199,7 @@ void sleep_setup(Sleeper* s, const void* wchan, const char* wmesg, int flags) {
   KT_ASSERT_MSG(wchan != nullptr, "sleep on a NULL wait channel");
   Chain& c = chain_of(wchan);
   SpinGuard g(c.lock);
-  enqueue_locked(c, s, wchan, wmesg, flags);
+  enqueue_locked(c, s, s->thread, wchan, wmesg, flags);
 }
 
 int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
@@ -210,7 +218,7 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
     r = 0;
     c.lock.unlock();
   } else {
-    r = block_locked(c, s, t, deadline);
+    r = block_locked(c, s, host_self(), t, deadline);
   }
   return sleep_done(t, r, biglock);
 }
@@ -218,8 +226,9 @@ int sleep_finish(Sleeper* s, uint64_t deadline, bool do_sleep) {
 int sleep_unless(const void* wchan, const char* wmesg, int flags, uint64_t deadline,
                  int (*done)(void*), void* arg) {
   KT_ASSERT_MSG(wchan != nullptr, "sleep on a NULL wait channel");
-  Sleeper* s = current_sleeper();
-  KThread* t = s->thread;
+  HostThread* h = host_self();
+  KThread* t = h ? h->cur : nullptr;
+  Sleeper* s = t ? &t->slp_ : &host_sleeper;
   const int biglock = drop_biglock(t);
   Chain& c = chain_of(wchan);
   c.lock.lock();
@@ -227,8 +236,8 @@ int sleep_unless(const void* wchan, const char* wmesg, int flags, uint64_t deadl
   if (done && done(arg)) {
     c.lock.unlock();
   } else {
-    enqueue_locked(c, s, wchan, wmesg, flags);
-    r = block_locked(c, s, t, deadline);
+    enqueue_locked(c, s, t, wchan, wmesg, flags);
+    r = block_locked(c, s, h, t, deadline);
   }
   return sleep_done(t, r, biglock);
 }
@@ -239,10 +248,25 @@ int sleep_on(const void* wchan, const char* wmesg, int flags, uint64_t deadline)
 
 int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t deadline,
                       SpinLock& interlock) {
-  Sleeper* s = current_sleeper();
-  sleep_setup(s, wchan, wmesg, flags);
+  HostThread* h = host_self();
+  KThread* t = h ? h->cur : nullptr;
+  Sleeper* s = t ? &t->slp_ : &host_sleeper;
+  if (KT_UNLIKELY(t && t->biglock_depth_)) {
+    // The big lock is given up before any chain is taken, and not under a
+    // spin lock: the two-phase form, with the interlock let go in between.
+    sleep_setup(s, wchan, wmesg, flags);
+    interlock.unlock();
+    const int r = sleep_finish(s, deadline, true);
+    interlock.lock();
+    return r;
+  }
+  // One hold of the chain: queued under the interlock (which ranks above the
+  // chain), so a waker that needs the interlock finds us queued.
+  Chain& c = chain_of(wchan);
+  c.lock.lock();
+  enqueue_locked(c, s, t, wchan, wmesg, flags);
   interlock.unlock();
-  const int r = sleep_finish(s, deadline, true);
+  const int r = sleep_done(t, block_locked(c, s, h, t, deadline), 0);
   interlock.lock();
   return r;
 }
