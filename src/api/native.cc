@@ -33,10 +33,10 @@ void* thread_prepare(const ThreadOptions& o, void** token) {
   }
   int err = 0;
   // A placeholder entry: the real one is set once the callable is in place.
-  KThread* t = thread_alloc(
-      &a, [](void*) {}, nullptr, &err);
+  void (*const placeholder)(void*) = [](void*) {};
+  KThread* t = thread_alloc(&a, placeholder, nullptr, &err);
   if (!t) {
-    const char* why = err == EINVAL   ? "invalid options (priority, cpu, flags or stack)"
+    const char* why = err == EINVAL   ? thread_attr_problem(&a, placeholder)
                       : err == EAGAIN ? "maxproc kernel threads already exist"
                       : err == ENOMEM ? "no memory for a stack"
                       : err == ENXIO  ? "no kernel is booted"

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 
 #include "base/assert.h"
 #include "core/biglock.h"
@@ -20,36 +21,59 @@ constexpr size_t kMaxStack = size_t(1) << 30;
 
 char*& entry_sp(KThread* t) { return t->entry_sp_; }
 
-int validate(const kt_thread_attr* a, void (*func)(void*), KernelState* k) {
-  if (!a || !func) return EINVAL;
-  if (a->pri != -1 && (a->pri < KT_PRI_MIN || a->pri > KT_PRI_MAX)) return EINVAL;
-  if (a->sched != KT_SCHED_RR && a->sched != KT_SCHED_TS) return EINVAL;
-  if (a->cpu != -1 && (a->cpu < 0 || unsigned(a->cpu) >= k->ncpu)) return EINVAL;
-  if (a->flags & ~unsigned(KT_THREAD_FLAGS_ALL)) return EINVAL;
-  if ((a->flags & KT_INTR) && !(a->flags & KT_MPSAFE)) return EINVAL;
-  if ((a->stack_top == nullptr) != (a->stack_len == 0)) return EINVAL;
-  if (a->stack_top && a->stack_len < KT_MIN_STACK) return EINVAL;
-  if (a->stack_size && (a->stack_size < KT_MIN_STACK || a->stack_size > kMaxStack)) return EINVAL;
-  if (a->data_len && !a->data) return EINVAL;
+// problem() names what is wrong with a creation request, or is nullptr.
+const char* problem(const kt_thread_attr* a, void (*func)(void*), const KernelState* k) {
+  if (!a) return "no attributes";
+  if (!func) return "no entry function";
+  if (a->pri != -1 && (a->pri < KT_PRI_MIN || a->pri > KT_PRI_MAX))
+    return "priority outside 0..255";
+  if (a->sched != KT_SCHED_RR && a->sched != KT_SCHED_TS) return "unknown scheduling class";
+  if (a->cpu != -1 && (a->cpu < 0 || unsigned(a->cpu) >= k->ncpu)) return "no such vCPU to bind to";
+  if (a->flags & ~unsigned(KT_THREAD_FLAGS_ALL)) return "unknown flag";
+  if ((a->flags & KT_INTR) && !(a->flags & KT_MPSAFE)) return "an interrupt thread must be MPSAFE";
+  if ((a->stack_top == nullptr) != (a->stack_len == 0))
+    return "a caller's stack needs both its top and its size";
+  if (a->stack_top && a->stack_len < KT_MIN_STACK) return "the caller's stack is below KT_MIN_STACK";
+  if (a->stack_size && (a->stack_size < KT_MIN_STACK || a->stack_size > kMaxStack))
+    return "stack size outside KT_MIN_STACK..1 GiB";
+  if (a->data_len && !a->data) return "data length without data";
   for (uintptr_t r : a->kt_reserved)
-    if (r) return EINVAL;
-  return 0;
+    if (r) return "a reserved attribute word is set";
+  return nullptr;
+}
+
+int validate(const kt_thread_attr* a, void (*func)(void*), const KernelState* k) {
+  return problem(a, func, k) ? EINVAL : 0;
 }
 
 [[noreturn]] void exit_final(KThread* t);
 
+// enter() calls the entry function. Exit's forced unwind ends when it has
+// left this frame (see unwind_stop), before the trampoline's handlers are
+// looked at.
+[[gnu::noinline]] void enter(KThread* t) {
+  t->unwind_stop_ = reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa());
+  t->entry_(t->arg_);
+}
+
 void trampoline(md::Transfer tr) {
   finish_switch(tr);
   KThread* t = curthread();
-  // Exit's unwinding stops at this frame (see unwind_stop below).
-  t->unwind_stop_ = reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa());
   if (!t->mpsafe()) biglock_acquire(t);
-  t->entry_(t->arg_);
+  // An exception that leaves the entry function has nowhere to go: a kernel
+  // panics, naming the thread, rather than std::terminate() without a word.
+  try {
+    enter(t);
+  } catch (const std::exception& e) {
+    panic("kernel thread pid %d '%s' let an exception escape its entry function: %s", t->pid_,
+          t->name_, e.what());
+  } catch (...) {
+    panic("kernel thread pid %d '%s' let an exception escape its entry function", t->pid_,
+          t->name_);
+  }
   if (t->on_return_) t->on_return_();
-  // Returned: nothing is left on the stack to unwind, so skip the unwinder.
-  t->lock_.lock();
-  t->exit_code_ = 0;
-  t->lock_.unlock();
+  // Returned with the status it was created with (0): nothing is left on the
+  // stack to unwind, so skip the unwinder.
   exit_final(t);
 }
 
@@ -77,13 +101,25 @@ void trampoline(md::Transfer tr) {
 _Unwind_Reason_Code unwind_stop(int, _Unwind_Action actions, _Unwind_Exception_Class,
                                 _Unwind_Exception*, _Unwind_Context* ctx, void* param) {
   auto* t = static_cast<KThread*>(param);
-  // Every frame below the trampoline has a lower CFA; when the unwinder
-  // reaches the trampoline (or the end of the stack) all destructors ran.
+  // A context's CFA is that of the frame the unwinder has just left (libgcc
+  // computes it on the way out): once it is enter()'s, every frame up to
+  // the entry function's caller has run its cleanups, and the next one is
+  // the trampoline, whose handlers exit must not reach. The end of the stack
+  // (frames without unwind information) ends the unwind too.
   if ((actions & _UA_END_OF_STACK) || _Unwind_GetCFA(ctx) >= t->unwind_stop_) exit_final(t);
   return _URC_NO_REASON;
 }
 
-void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {}
+// exit_cleanup() runs when exit's unwind is destroyed before it reached the
+// trampoline: a catch (...) that did not rethrow. The thread would carry on
+// after an exit that must not return, so it is a panic (glibc aborts alike
+// for pthread_exit: "exception not rethrown").
+void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {
+  KThread* t = curthread();
+  panic("kernel thread pid %d '%s': kthread_exit's unwind was caught and not rethrown (a catch "
+        "(...) must rethrow)",
+        t ? t->pid_ : -1, t ? t->name_ : "?");
+}
 
 // alloc_descriptor() builds an idle thread with everything but a stack and
 // an entry: the first half of thread_alloc, and all of kt_thread_reserve.
@@ -164,6 +200,11 @@ int attach_stack(KThread* t, KernelState* k, void* top, size_t len, size_t size,
 }
 
 }  // namespace
+
+const char* thread_attr_problem(const kt_thread_attr* a, void (*func)(void*)) {
+  const KernelState* k = kern();
+  return k ? problem(a, func, k) : "no kernel is booted";
+}
 
 KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err,
                       bool exempt) {
@@ -331,12 +372,19 @@ int thread_join(kt_tid_t tid, int* code) {
   t->joiner_ = true;
   t->joiner_slp_ = current_sleeper();
   // The exiting thread, if it is already waiting for us, sleeps on its own
-  // joiner_ flag: wake exactly it. It queues itself there only under lock_,
-  // which we hold, so what its sleeper says now cannot change under us and
-  // the chain need not be taken when it is not there.
+  // joiner_ flag, queued there under lock_, which we hold: what its sleeper
+  // says now cannot change under us. All it has left to do is give up its
+  // stack, and that we do for it (its context is saved and never resumed):
+  // joining a thread that has already exited costs no switch.
+  Vcpu* v = curvcpu();
   if ((t->slp_.seq.load(std::memory_order_relaxed) & 1) &&
-      t->slp_.wchan.load(std::memory_order_relaxed) == &t->joiner_)
-    wakeup_sleeper(&t->slp_, &t->joiner_);
+      t->slp_.wchan.load(std::memory_order_relaxed) == &t->joiner_ &&
+      sleep_cancel(&t->slp_, &t->joiner_)) {
+    t->exiting_ = true;
+    md::san_release(&t->san_);
+    md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);
+    t->state_.store(ThreadState::kZombie, std::memory_order_relaxed);
+  }
   while (t->state_.load(std::memory_order_relaxed) != ThreadState::kZombie)
     sleep_interlocked(&t->state_, "kjoin", 0, 0, t->lock_);
   t->joiner_slp_ = nullptr;
@@ -345,7 +393,7 @@ int thread_join(kt_tid_t tid, int* code) {
   // kZombie under lock_), and nobody else may touch a joined thread.
   proctab::retire_locked(t);
   t->lock_.unlock();
-  Vcpu* v = curvcpu();
+  v = curvcpu();  // the sleep may have moved us
   proctab::release(t, v ? &v->threads_ : nullptr);
   if (code) *code = c;
   return 0;

@@ -22,6 +22,10 @@ namespace kt {
 KThread* thread_alloc(const kt_thread_attr* attr, void (*func)(void*), void* arg, int* err,
                       bool exempt = false);
 
+// thread_attr_problem() says what makes a creation request invalid (for the
+// EINVAL of thread_alloc), or is nullptr when it is valid.
+const char* thread_attr_problem(const kt_thread_attr* attr, void (*func)(void*));
+
 // thread_carve() reserves bytes at the top of an unlaunched thread's stack
 // (for the native API's callable); nullptr if the stack is too small.
 void* thread_carve(KThread* t, size_t size, size_t align);

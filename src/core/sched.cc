@@ -143,6 +143,12 @@ void idle_wait(KernelState* k, Vcpu* v) {
     __builtin_ia32_pause();
   }
   k->nspinning.fetch_sub(1, std::memory_order_relaxed);
+  // Idle time is when the pool of free stacks gives pages back, a batch at a
+  // time so that new work waits for no more than one batch.
+  while (md::stacks_trim(32)) {
+    if (v->nrun_.load(std::memory_order_relaxed) || k->stopping.load(std::memory_order_relaxed))
+      return;
+  }
   const uint32_t seq = v->wake_seq_.load(std::memory_order_seq_cst);
   v->idle_.store(true, std::memory_order_seq_cst);
   k->nidle.fetch_add(1, std::memory_order_seq_cst);

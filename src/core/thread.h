@@ -71,7 +71,7 @@ struct KThread {
   md::Fctx ctx_ = nullptr;                  // [h] where it is suspended
   md::Stack stack_;                         // [I]
   md::FiberSan san_;                        // [h]
-  uintptr_t unwind_stop_ = 0;               // [I] CFA of the entry trampoline: exit unwinds to here
+  uintptr_t unwind_stop_ = 0;               // [I] CFA of enter() (lifecycle.cc): exit unwinds to here
   char* entry_sp_ = nullptr;                // [I] where the first frame goes (below carved data)
   alignas(16) unsigned char exit_exc_[64];  // [h] the exception object exit unwinds with
 

@@ -25,11 +25,18 @@ namespace {
 
 constexpr uint64_t kCanary = 0x6b74687265616473ull;  // "kthreads"
 constexpr size_t kArenaSlots = 256;
+// Dirty free stacks kept as they are, for bursts of creation; past these
+// (a few MiB of top pages) idle vCPUs trim them.
+constexpr size_t kDirtyReserve = 1024;
 
 struct Pool {
   SpinLock lock;
   size_t size = 0;                          // [I] usable bytes of a default stack
-  std::vector<char*> free KT_GUARDED_BY(lock);   // lowest usable byte of each free slot
+  // Free slots (tagged lowest usable byte): dirty ones still hold the pages
+  // their last thread touched and are reused first (no page faults); idle
+  // vCPUs trim those beyond a reserve back into clean ones (stacks_trim).
+  std::vector<char*> free KT_GUARDED_BY(lock);
+  std::vector<char*> dirty KT_GUARDED_BY(lock);
   std::vector<std::pair<char*, size_t>> arenas KT_GUARDED_BY(lock);
   bool region_ok = true;                    // MADV_GUARD_INSTALL works here
   long protect_budget = 0;                  // PROT_NONE guards still allowed
@@ -103,6 +110,8 @@ void stacks_fini() {
   pool.arenas.clear();
   pool.free.clear();
   pool.free.shrink_to_fit();
+  pool.dirty.clear();
+  pool.dirty.shrink_to_fit();
   pool.arenas.shrink_to_fit();
 }
 
@@ -110,9 +119,18 @@ void stacks_abandon() {
   SpinGuard g(pool.lock);
   pool.arenas.clear();
   pool.free.clear();
+  pool.dirty.clear();
 }
 
 size_t stack_default_size() { return pool.size; }
+
+// take_free_locked() is a free slot, dirty (pages resident) first.
+static char* take_free_locked() KT_REQUIRES(pool.lock) {
+  std::vector<char*>& v = pool.dirty.empty() ? pool.free : pool.dirty;
+  char* p = v.back();
+  v.pop_back();
+  return p;
+}
 
 static void take_slot(Stack* s, uintptr_t tagged) {
   s->lo = reinterpret_cast<char*>(tagged & ~uintptr_t(kPageSize - 1));
@@ -128,14 +146,11 @@ bool stack_alloc_slow(Stack* s, size_t size, StackCache* cache) {
     // arenas, half a cache at a time.
     SpinGuard g(pool.lock);
     if (cache) cache->size = pool.size;
-    if (pool.free.empty() && !grow_pool()) return false;
-    take_slot(s, reinterpret_cast<uintptr_t>(pool.free.back()));
-    pool.free.pop_back();
+    if (pool.dirty.empty() && pool.free.empty() && !grow_pool()) return false;
+    take_slot(s, reinterpret_cast<uintptr_t>(take_free_locked()));
     if (cache) {
-      while (cache->n < kStackCacheMax / 2 && !pool.free.empty()) {
-        cache->lo[cache->n++] = pool.free.back();
-        pool.free.pop_back();
-      }
+      while (cache->n < kStackCacheMax / 2 && (!pool.dirty.empty() || !pool.free.empty()))
+        cache->lo[cache->n++] = take_free_locked();
     }
     return true;
   }
@@ -170,11 +185,10 @@ void stack_free_slow(Stack* s, StackCache* cache) {
       cache->size = s->size;
       cache->lo[cache->n++] = tagged;
     } else {
-      // Give the pages back before parking the slot in the pool: an idle pool
-      // should not pin what a burst of deep threads once touched.
-      madvise(s->lo, s->size - kPageSize, MADV_DONTNEED);
+      // Parked dirty: giving the pages back is a system call, left to the
+      // vCPUs' idle time (stacks_trim).
       SpinGuard g(pool.lock);
-      pool.free.push_back(tagged);
+      pool.dirty.push_back(tagged);
     }
   } else {
     munmap(s->lo - kGuardSize, s->size + kGuardSize);
@@ -184,7 +198,31 @@ void stack_free_slow(Stack* s, StackCache* cache) {
 
 void stack_cache_drain(StackCache* cache) {
   SpinGuard g(pool.lock);
-  while (cache->n > 0) pool.free.push_back(cache->lo[--cache->n]);
+  while (cache->n > 0) pool.dirty.push_back(cache->lo[--cache->n]);
+}
+
+size_t stacks_trim(size_t max) {
+  char* batch[64];
+  size_t n = 0;
+  {
+    SpinGuard g(pool.lock);
+    while (n < max && n < 64 && pool.dirty.size() > kDirtyReserve) {
+      batch[n++] = pool.dirty.back();
+      pool.dirty.pop_back();
+    }
+  }
+  // An idle pool should not pin what a burst of deep threads once touched;
+  // the top page, which any thread touches, stays.
+  for (size_t i = 0; i < n; i++) {
+    char* lo = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(batch[i]) &
+                                       ~uintptr_t(kPageSize - 1));
+    madvise(lo, pool.size - kPageSize, MADV_DONTNEED);
+  }
+  if (n) {
+    SpinGuard g(pool.lock);
+    pool.free.insert(pool.free.end(), batch, batch + n);
+  }
+  return n;
 }
 
 void stack_adopt(Stack* s, char* top, size_t size) {

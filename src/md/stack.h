@@ -93,6 +93,9 @@ inline void stack_free(Stack* s, StackCache* cache) {
   stack_free_slow(s, cache);
 }
 void stack_cache_drain(StackCache* cache);
+// stacks_trim() gives back the pages of up to max free stacks beyond a
+// reserve kept dirty for bursts; how many it trimmed. Called by idle vCPUs.
+size_t stacks_trim(size_t max);
 
 // stack_adopt() describes a caller-supplied stack [top - size, top).
 void stack_adopt(Stack* s, char* top, size_t size);

@@ -338,6 +338,19 @@ void sleep_abandon(Sleeper* s) {
   s->blocked = false;
 }
 
+bool sleep_cancel(Sleeper* s, const void* wchan) {
+  Chain& c = chain_of(wchan);
+  SpinGuard g(c.lock);
+  // As in wakeup_sleeper(): the sequence, then wchan, before the link.
+  if ((s->seq.load(std::memory_order_acquire) & 1) == 0 ||
+      s->wchan.load(std::memory_order_relaxed) != wchan)
+    return false;
+  KT_ASSERT_MSG(s->blocked, "sleep_cancel on a sleeper that has not switched out");
+  dequeue(s, 0);
+  s->blocked = false;
+  return true;
+}
+
 void interrupt(KThread* t) {
   // Dekker with sleep_finish(): we publish the mark, then look for a sleep;
   // it publishes its sleep, then looks for the mark. One of us sees the other.

@@ -90,6 +90,11 @@ bool wakeup_sleeper(Sleeper* s, const void* wchan);
 // (and, for EINTR, interruptible). Used by timeouts and interrupts.
 bool unsleep(Sleeper* s, uint32_t seq, int result);
 
+// sleep_cancel() takes s, blocked on wchan, off its queue without waking
+// it: its thread will never run again (join finishing the exit of a thread
+// that waits for it). false if s is not asleep on wchan.
+bool sleep_cancel(Sleeper* s, const void* wchan);
+
 // sleep_abandon() takes s off its queue without waking it: shutdown uses it
 // on the threads it leaves behind, before freeing them.
 void sleep_abandon(Sleeper* s);

@@ -1,5 +1,6 @@
 // Creating, running, exiting and joining kernel threads.
 #include <cerrno>
+#include <stdexcept>
 #include <vector>
 
 #include "kt_test.h"
@@ -198,13 +199,30 @@ TEST_P(Lifecycle, BadAttributesCreateNothing) {
   EXPECT_EQ(proctab::nprocs(), before);
 }
 
+// Each bad option is refused with EINVAL and a message naming that option,
+// not a catch-all.
 TEST_P(Lifecycle, NativeApiNamesWhatWasWrong) {
-  try {
-    Thread t({.priority = 999}, [] {});
-    FAIL() << "created a thread with priority 999";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code().value(), EINVAL);
-    EXPECT_NE(std::string(e.what()).find("priority"), std::string::npos) << e.what();
+  struct Case {
+    ThreadOptions o;
+    const char* says;
+  };
+  std::vector<Case> cases;
+  cases.push_back({{.priority = 999}, "priority"});
+  cases.push_back({{.cpu = int(ncpu())}, "vCPU"});
+  cases.push_back({{.mpsafe = false, .intr = true}, "MPSAFE"});
+  cases.push_back({{.stack_size = 1024}, "stack size"});
+  for (const Case& c : cases) {
+    try {
+      Thread t(c.o, [] {});
+      ADD_FAILURE() << "created a thread with a bad option (" << c.says << ")";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code().value(), EINVAL);
+      EXPECT_NE(std::string(e.what()).find(c.says), std::string::npos) << e.what();
+      for (const Case& other : cases)
+        if (&other != &c)
+          EXPECT_EQ(std::string(e.what()).find(other.says), std::string::npos)
+              << "the message names " << other.says << " too: " << e.what();
+    }
   }
 }
 
@@ -260,6 +278,45 @@ TEST(LifecycleNoKernel, BootValidatesAndRefusesASecondBoot) {
 
 TEST(LifecycleDeath, ExitFromHostThreadPanics) {
   EXPECT_DEATH(kt_thread_exit(0), "kthread_exit: called from a host thread");
+}
+
+// Exit must not return: a catch (...) that swallows its unwind is a panic
+// that names the thread, and so is an exception leaving a thread's entry.
+TEST(LifecycleDeath, SwallowedExitAndEscapingExceptionsPanicNamingTheThread) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto in_kernel = [](auto body) {
+    kt_config c{};
+    c.ncpu = 1;
+    ASSERT_EQ(kt_boot(&c), 0);
+    Thread t({.name = "culprit"}, body);
+    t.join();
+    kt_shutdown(0);
+  };
+  EXPECT_DEATH(in_kernel([] {
+                 try {
+                   kt_thread_exit(3);
+                 } catch (...) {
+                 }
+               }),
+               "'culprit': kthread_exit's unwind was caught and not rethrown");
+  EXPECT_DEATH(in_kernel([] { throw std::runtime_error("out of widgets"); }),
+               "'culprit' let an exception escape its entry function: out of widgets");
+}
+
+// A catch (...) that rethrows lets the exit go on: destructors run, and the
+// status reaches the joiner.
+TEST_P(Lifecycle, ExitThroughARethrowingCatchAllCompletes) {
+  bool cleaned = false;
+  Thread t([&] {
+    try {
+      kt_thread_exit(5);
+    } catch (...) {
+      cleaned = true;
+      throw;
+    }
+  });
+  EXPECT_EQ(t.join(), 5);
+  EXPECT_TRUE(cleaned);
 }
 
 }  // namespace
