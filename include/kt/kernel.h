@@ -26,14 +26,14 @@ extern "C" {
  * and its size never changes.
  */
 struct kt_config {
-  unsigned ncpu;       /* vCPUs; 0: the host's cores; at most KT_MAXCPU */
-  unsigned maxproc;    /* live kernel threads; 0: KT_DEFAULT_MAXPROC */
-  size_t stack_size;   /* default stack bytes; 0: KT_DEFAULT_STACK (x4 under sanitizers) */
-  unsigned hz;         /* ticks per second of the kernel clock; 0: 1000 */
-  unsigned slice_ticks;     /* round-robin time slice; 0: 10 ticks */
-  unsigned max_hostcalls;   /* host threads lent to blocking host calls; 0: 64 */
-  unsigned shutdown_wait_ms; /* how long kt_shutdown waits for a busy vCPU; 0: 2000 */
-  FILE* console;       /* where the kernel prints; NULL: stderr */
+  unsigned ncpu;             /* vCPUs; 0: the host's cores; at most KT_MAXCPU */
+  unsigned maxproc;          /* live kernel threads; 0: KT_DEFAULT_MAXPROC */
+  size_t stack_size;         /* default stack bytes; 0: KT_DEFAULT_STACK (x4 under sanitizers) */
+  unsigned hz;               /* ticks per second of the kernel clock; 0: 1000 */
+  unsigned slice_ticks;      /* round-robin time slice; 0: 10 ticks */
+  unsigned max_hostcalls;    /* host threads lent to blocking host calls; 0: 64 */
+  unsigned shutdown_wait_ms; /* the bound on kt_shutdown (see there); 0: 2000 */
+  FILE* console;             /* where the kernel prints; NULL: stderr */
   uintptr_t kt_reserved[16];
 };
 
@@ -43,22 +43,52 @@ struct kt_config {
 #define KT_MIN_STACK (16 * 1024)
 
 /*
- * kt_boot() boots the kernel. Returns 0; EINVAL for a bad configuration
- * (ncpu above KT_MAXCPU, hz above 100000, a stack smaller than KT_MIN_STACK
- * or larger than 1 GiB, a non-zero kt_reserved word); EBUSY when a kernel is
- * already up; EAGAIN when the host refuses a thread. Call from a host thread.
+ * kt_boot() boots the kernel: it starts the vCPUs, runs the start-up
+ * functions (kt/c/startup.h) in a kernel thread, which may create threads,
+ * and only then declares the system up. Returns 0; EINVAL for a bad
+ * configuration (ncpu above KT_MAXCPU, hz above 100000, a stack smaller than
+ * KT_MIN_STACK or larger than 1 GiB, a non-zero kt_reserved word); EBUSY
+ * when a kernel is already up or on its way; EAGAIN when the host refuses a
+ * thread, in which case nothing of the kernel stays and no start-up
+ * function or shutdown handler runs. Call from a host thread.
  */
 int kt_boot(const struct kt_config* cfg);
 
 /*
  * kt_shutdown() takes the kernel down; howto is passed to the shutdown
- * handlers (RB_* style flags, uninterpreted here). Never hangs: a vCPU still
- * busy after shutdown_wait_ms is abandoned and reported. Call from a host
- * thread, not from a kernel thread. A no-op when no kernel is up.
+ * handlers (RB_* style flags, uninterpreted here). It never hangs: the
+ * handlers, then the vCPUs, get shutdown_wait_ms in all (the vCPUs at least
+ * 100 ms of it, so a handler that never returns costs only its own thread).
+ * What is still busy then is reported on the console: the handler that did
+ * not return and those never run, each kernel thread left by pid, name and
+ * state; a vCPU that never reaches a preemption point, or a host call that
+ * never returns, makes kt_shutdown abandon the kernel's memory to the host
+ * threads still in it ("abandoned"). A handler that waits longer than the
+ * bound (FreeBSD kproc_shutdown with a long kproc_shutdown_wait) is cut
+ * short. Call from a host thread, not from a kernel thread. A no-op when no
+ * kernel is up.
  */
 void kt_shutdown(int howto);
 
-/* kt_booted() says whether a kernel is up. */
+/*
+ * The boot phase, in the order a kernel goes through them. Kernel threads
+ * may be created from STARTING (by start-up functions) to STOPPING (by
+ * shutdown handlers).
+ */
+enum kt_boot_phase {
+  KT_BOOT_DOWN = 0,     /* no kernel */
+  KT_BOOT_BUILDING = 1, /* kt_boot is starting the vCPUs */
+  KT_BOOT_STARTING = 2, /* the start-up functions run */
+  KT_BOOT_UP = 3,       /* the start-up functions have run: the system is up */
+  KT_BOOT_STOPPING = 4, /* kt_shutdown is running */
+};
+int kt_boot_phase(void);
+
+/*
+ * kt_booted() says whether the system is up (KT_BOOT_UP). For now it also
+ * says 1 to the kernel's own threads while it starts, for a face that still
+ * asks it whether a thread may be created; use kt_boot_phase() for that.
+ */
 int kt_booted(void);
 
 /* kt_ncpu() is the number of vCPUs of the running kernel (0 when down). */

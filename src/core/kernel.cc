@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -23,11 +24,18 @@ namespace kt {
 namespace {
 
 std::atomic<KernelState*> g_kernel{nullptr};
-// 0 down, 1 booting or shutting down, 2 up.
-std::atomic<int> g_boot_state{0};
-// Kernels abandoned by a shutdown that found a vCPU stuck: their memory
-// must outlive the host threads still running in it.
-std::atomic<KernelState*> g_abandoned[16];
+// enum kt_boot_phase: DOWN -> BUILDING -> STARTING -> UP -> STOPPING -> DOWN.
+// Only the host thread in kt_boot or kt_shutdown moves it, except that the
+// first move out of DOWN and out of UP is a CAS: one booter, one shutdown.
+std::atomic<int> g_boot_state{KT_BOOT_DOWN};
+// Kernels abandoned by a shutdown that found a vCPU stuck, newest first:
+// their memory must outlive the host threads still running in it. Written
+// only by kt_shutdown, which the boot phase serialises.
+KernelState* g_abandoned = nullptr;
+
+// Once the handlers have had the whole wait, the vCPUs still get this long
+// to see `stopping`: a handler that never returns must not cost the kernel.
+constexpr uint64_t kStopGraceNs = 100 * 1000000ull;
 
 unsigned host_cores() {
   cpu_set_t set;
@@ -109,10 +117,12 @@ void wake_everyone(KernelState* k) {
   }
 }
 
-void report_left(KernelState* k) {
+// report_left() lists the threads the kernel leaves behind, all but skip:
+// the shutdown thread, once its handlers are done, is only on its way out.
+void report_left(KernelState* k, kt_tid_t skip) {
   unsigned n = 0;
   proctab::for_each([&](KThread* t) {
-    if (t->kernel_ != k) return;
+    if (t->kernel_ != k || t->tid() == skip) return;
     const ThreadState s = t->state_.load(std::memory_order_acquire);
     const char* w = t->wmesg_.load(std::memory_order_relaxed);
     fprintf(k->console, "kt_shutdown: left pid %d '%s' %s%s%s\n", t->pid_, t->name_, to_string(s),
@@ -136,6 +146,64 @@ void release_threads(KernelState* k) {
     md::stack_free(&t->stack_, nullptr);
     proctab::free(t, nullptr);
   });
+}
+
+// stop_vcpus() tells every vCPU to stop and waits until deadline for their
+// host threads to leave; a host thread blocked in a host call is not waited
+// for. Returns how many are still busy.
+unsigned stop_vcpus(KernelState* k, uint64_t deadline) {
+  k->stopping.store(true, std::memory_order_seq_cst);
+  for (;;) {
+    wake_everyone(k);
+    unsigned in_hostcall = 0;
+    proctab::for_each([&](KThread* t) {
+      if (t->kernel_ == k && t->state_.load(std::memory_order_relaxed) == ThreadState::kHostcall)
+        in_hostcall++;
+    });
+    const unsigned running = k->running_hosts.load(std::memory_order_acquire);
+    if (running <= in_hostcall || now_ns() >= deadline) return running;
+    usleep(1000);
+  }
+}
+
+// dispose() frees a stopped kernel, or, with host threads still busy in it,
+// abandons it to them: its memory stays, and the next boot starts afresh.
+void dispose(KernelState* k, unsigned busy) {
+  if (busy) {
+    // A vCPU is still running a kernel thread that never reaches a
+    // preemption point, or a host call has not returned.
+    fprintf(k->console, "kt_shutdown: %u host thread%s still busy; abandoned\n", busy,
+            busy == 1 ? "" : "s");
+    {
+      SpinGuard g(k->host_lock);
+      for (auto& th : k->host_threads) th.detach();
+    }
+    md::stacks_abandon();
+    k->abandoned_next = g_abandoned;
+    g_abandoned = k;
+  } else {
+    std::vector<std::thread> threads;
+    {
+      SpinGuard g(k->host_lock);
+      threads.swap(k->host_threads);
+    }
+    for (auto& th : threads) th.join();
+    release_threads(k);
+    for (unsigned i = 0; i < k->ncpu; i++) {
+      thread_cache_drain(&k->vcpu(i)->threads_);
+      md::stack_cache_drain(&k->vcpu(i)->stacks_);
+    }
+    md::stacks_fini();
+    SpinGuard g(k->host_lock);
+    for (HostThread* h : k->hosts) delete h;
+    k->hosts.clear();
+  }
+  fflush(k->console);
+  g_kernel.store(nullptr, std::memory_order_release);
+  if (!busy) {
+    delete[] k->vcpus;
+    delete k;
+  }
 }
 
 }  // namespace
@@ -258,8 +326,8 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   kt_config c{};
   if (cfg) c = *cfg;
   if (int e = validate(c)) return e;
-  int down = 0;
-  if (!g_boot_state.compare_exchange_strong(down, 1)) return EBUSY;
+  int down = KT_BOOT_DOWN;
+  if (!g_boot_state.compare_exchange_strong(down, KT_BOOT_BUILDING)) return EBUSY;
 
   auto* k = new KernelState;
   k->ncpu = c.ncpu ? c.ncpu : std::min<unsigned>(host_cores(), KT_MAXCPU);
@@ -290,82 +358,58 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
     for (unsigned i = 0; i < k->ncpu && ok; i++) ok = start_host(k, k->vcpu(i));
   }
   if (!ok) {
-    g_boot_state.store(2);
-    kt_shutdown(0);
+    // Start-up never ran, so no shutdown handler runs for it: stop the
+    // vCPUs that did start, and forget the kernel.
+    report_left(k, 0);
+    dispose(k, stop_vcpus(k, now_ns() + uint64_t(k->shutdown_wait_ms) * 1000000u));
+    g_boot_state.store(KT_BOOT_DOWN, std::memory_order_release);
     return EAGAIN;
   }
   while (k->running_hosts.load(std::memory_order_acquire) < k->ncpu) std::this_thread::yield();
-  g_boot_state.store(2, std::memory_order_release);
+  // Start-up functions may create threads (kproc_start); the system is up,
+  // for kt_booted(), only once they have all run.
+  g_boot_state.store(KT_BOOT_STARTING, std::memory_order_release);
   startup_run();
+  g_boot_state.store(KT_BOOT_UP, std::memory_order_release);
   return 0;
 }
 
+// The whole shutdown gets shutdown_wait_ms: first the handlers, then the
+// vCPUs, which get at least kStopGraceNs to stop (more if the handlers left
+// time). Whatever is still busy then is reported and abandoned.
 extern "C" void kt_shutdown(int howto) {
-  int up = 2;
   if (curthread()) panic("kt_shutdown: called from a kernel thread; shut down from a host thread");
-  if (!g_boot_state.compare_exchange_strong(up, 1)) return;
+  int up = KT_BOOT_UP;
+  if (!g_boot_state.compare_exchange_strong(up, KT_BOOT_STOPPING)) return;
   KernelState* k = kern();
-  shutdown_run(howto);
-
-  k->stopping.store(true, std::memory_order_seq_cst);
-  const uint64_t deadline = now_ns() + uint64_t(k->shutdown_wait_ms) * 1000000u;
-  unsigned in_hostcall = 0;
-  for (;;) {
-    wake_everyone(k);
-    in_hostcall = 0;
-    proctab::for_each([&](KThread* t) {
-      if (t->kernel_ == k && t->state_.load(std::memory_order_relaxed) == ThreadState::kHostcall)
-        in_hostcall++;
-    });
-    if (k->running_hosts.load(std::memory_order_acquire) <= in_hostcall) break;
-    if (now_ns() >= deadline) break;
-    usleep(1000);
-  }
-  const unsigned stuck = k->running_hosts.load(std::memory_order_acquire);
-  report_left(k);
-  if (stuck) {
-    // A vCPU is still running a kernel thread that never reaches a
-    // preemption point, or a host call has not returned. Its memory must
-    // stay: leave this kernel's state behind and let the next boot start
-    // afresh.
-    fprintf(k->console, "kt_shutdown: %u host thread%s still busy; abandoned\n", stuck,
-            stuck == 1 ? "" : "s");
-    {
-      SpinGuard g(k->host_lock);
-      for (auto& th : k->host_threads) th.detach();
-    }
-    md::stacks_abandon();
-    for (auto& slot : g_abandoned) {
-      KernelState* none = nullptr;
-      if (slot.compare_exchange_strong(none, k)) break;
-    }
-  } else {
-    std::vector<std::thread> threads;
-    {
-      SpinGuard g(k->host_lock);
-      threads.swap(k->host_threads);
-    }
-    for (auto& th : threads) th.join();
-    release_threads(k);
-    for (unsigned i = 0; i < k->ncpu; i++) {
-      thread_cache_drain(&k->vcpu(i)->threads_);
-      md::stack_cache_drain(&k->vcpu(i)->stacks_);
-    }
-    md::stacks_fini();
-    SpinGuard g(k->host_lock);
-    for (HostThread* h : k->hosts) delete h;
-    k->hosts.clear();
-  }
-  fflush(k->console);
-  g_kernel.store(nullptr, std::memory_order_release);
-  if (!stuck) {
-    delete[] k->vcpus;
-    delete k;
-  }
-  g_boot_state.store(0, std::memory_order_release);
+  const uint64_t start = now_ns();
+  const uint64_t wait = uint64_t(k->shutdown_wait_ms) * 1000000u;
+  const uint64_t deadline = start + wait;
+  k->shutdown = shutdown_start(howto);
+  const bool handlers_done = shutdown_wait(k->shutdown, deadline);
+  const unsigned waited_ms = unsigned((now_ns() - start) / 1000000u);
+  const unsigned busy = stop_vcpus(k, std::max(deadline, now_ns() + std::min(wait, kStopGraceNs)));
+  if (!handlers_done) shutdown_report(k->shutdown, k->console, waited_ms);
+  report_left(k, handlers_done ? shutdown_thread(k->shutdown) : 0);
+  // The run goes with the kernel: freed with it, or left to its threads.
+  ShutdownRun* run = k->shutdown;
+  if (!busy) k->shutdown = nullptr;
+  shutdown_finish(run, busy != 0);
+  dispose(k, busy);
+  g_boot_state.store(KT_BOOT_DOWN, std::memory_order_release);
 }
 
-extern "C" int kt_booted(void) { return g_boot_state.load(std::memory_order_acquire) == 2; }
+// TODO(#3): the FreeBSD face tests kt_booted() for "called too soon", which
+// kproc_start must pass from a start-up function; until it tests
+// kt_boot_phase(), the kernel's own threads see a starting kernel as up.
+extern "C" int kt_booted(void) {
+  const int phase = g_boot_state.load(std::memory_order_acquire);
+  if (phase == KT_BOOT_UP) return 1;
+  if (phase != KT_BOOT_STARTING) return 0;
+  const KThread* t = curthread();
+  return t && t->kernel_ == kern();
+}
+extern "C" int kt_boot_phase(void) { return g_boot_state.load(std::memory_order_acquire); }
 extern "C" unsigned kt_ncpu(void) {
   KernelState* k = kern();
   return k ? k->ncpu : 0;

@@ -12,6 +12,8 @@
 
 namespace kt {
 
+struct ShutdownRun;  // core/startup.h
+
 struct KernelState {
   // Configuration [I].
   unsigned ncpu = 1;
@@ -39,6 +41,11 @@ struct KernelState {
   HostThread* spares KT_GUARDED_BY(host_lock) = nullptr;
   unsigned nlent KT_GUARDED_BY(host_lock) = 0;
   std::atomic<unsigned> running_hosts{0};
+
+  // Shutdown: the handlers' run, and the chain of abandoned kernels (both
+  // touched only by kt_shutdown's host thread).
+  ShutdownRun* shutdown = nullptr;
+  KernelState* abandoned_next = nullptr;
 
   Vcpu* vcpu(unsigned i) const { return &vcpus[i]; }
 };
