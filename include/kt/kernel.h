@@ -7,6 +7,22 @@
  * kt_shutdown() runs the shutdown handlers, stops every vCPU, reports the
  * kernel threads it left behind, releases everything and returns; the
  * process may boot again afterwards.
+ *
+ * Kernel threads and host threads. A kernel thread runs on whichever host
+ * thread drives its vCPU at the moment, and may come back from any call
+ * that can switch (a sleep, a yield, a lock, kt_hostcall_exit()) on another
+ * one. Hence:
+ *   - thread_local in a kernel thread names the slot of the host thread
+ *     running it now, which changes under it; the compiler may also keep a
+ *     thread_local's address across such a call. Keep per-thread state in
+ *     the thread's own objects (or its face area), never in thread_local.
+ *   - errno is the running host thread's. kt_hostcall_exit() restores the
+ *     errno the host call left, so code may test errno after it as after
+ *     any host call. No other kernel primitive preserves errno: kernel code
+ *     returns its errors. Caveat: glibc declares errno's address a const
+ *     function, so a function that touched errno before kt_hostcall_enter()
+ *     may read the old host thread's errno after kt_hostcall_exit(); such a
+ *     function copies errno to a local before kt_hostcall_exit().
  */
 #ifndef KT_KERNEL_H
 #define KT_KERNEL_H

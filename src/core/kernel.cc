@@ -206,6 +206,16 @@ void dispose(KernelState* k, unsigned busy) {
   }
 }
 
+// errno_slot() is the calling host thread's errno, looked up afresh: glibc
+// declares __errno_location() const, so a plain errno after a switch may
+// reuse the address computed on the host thread we left. The asm keeps the
+// compiler from proving this function const in turn.
+[[gnu::noinline]] int* errno_slot() {
+  int* p = &errno;
+  asm volatile("" : "+r"(p));
+  return p;
+}
+
 }  // namespace
 
 KernelState* kern() {
@@ -308,14 +318,17 @@ void hostcall_exit() {
   KThread* t = h ? h->cur : nullptr;
   if (!t || h->vcpu) return;  // not in a host call, or it kept its vCPU
   // Back to this host thread's own context, which queues us on a vCPU once
-  // our registers are saved, and then retires to the spare pool.
+  // our registers are saved, and then retires to the spare pool. We resume
+  // on another host thread, whose errno is not the host call's: carry it.
   const int saved = t->biglock_saved_;
+  const int host_errno = *errno_slot();
   t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
   h->hook = SwitchHook{SwitchHook::kHostcall, t, nullptr};
   h->cur = nullptr;
   md::san_before(&t->san_, &h->san, false);
   finish_switch(md::jump(h->loop_ctx, t));
   biglock_reacquire(curthread(), saved);
+  *errno_slot() = host_errno;
 }
 
 }  // namespace kt

@@ -1,6 +1,8 @@
 // Blocking host calls hand the vCPU to another host thread meanwhile.
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,54 @@ TEST(Hostcall, BlockedHostCallDoesNotStopTheVcpu) {
   }
   EXPECT_EQ(got, 'x');
   EXPECT_EQ(after, EWOULDBLOCK);
+  close(fds[0]);
+  close(fds[1]);
+  kt_shutdown(0);
+}
+
+// errno read and written afresh: the compiler may reuse errno's address
+// across a call (glibc's __errno_location is const), and across a host call
+// the address changes.
+[[gnu::noinline]] int* errno_here() {
+  int* p = &errno;
+  asm volatile("" : "+r"(p));
+  return p;
+}
+long host_tid() { return syscall(SYS_gettid); }
+
+// A host call that fails leaves its errno; the kernel thread comes back from
+// it on another host thread, whose own errno another kernel thread has set
+// meanwhile, and still sees the call's.
+TEST(Hostcall, ErrnoOfTheHostCallSurvivesTheMoveToAnotherHostThread) {
+  kt_config c{};
+  c.ncpu = 1;
+  ASSERT_EQ(kt_boot(&c), 0);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  long tid_in_call = 0, tid_after = 0;
+  off_t rc = 0;
+  int err_after = 0;
+  {
+    Thread caller({.name = "caller"}, [&] {
+      char ch;
+      kt_hostcall_enter();
+      const ssize_t n = read(fds[0], &ch, 1);        // until the poisoner has run
+      rc = n == 1 ? lseek(fds[0], 0, SEEK_SET) : 0;  // a pipe: ESPIPE
+      tid_in_call = host_tid();
+      kt_hostcall_exit();
+      err_after = *errno_here();
+      tid_after = host_tid();
+    });
+    Thread poisoner({.name = "poisoner"}, [&] {
+      while (caller.state() != State::kHostcall) kt_thread_yield();
+      // On the host thread that drives the vCPU now, where the caller resumes.
+      *errno_here() = EDOM;
+      EXPECT_EQ(write(fds[1], "x", 1), 1);
+    });
+  }
+  EXPECT_EQ(rc, -1);
+  EXPECT_NE(tid_after, tid_in_call) << "resumed on another host thread";
+  EXPECT_EQ(err_after, ESPIPE);
   close(fds[0]);
   close(fds[1]);
   kt_shutdown(0);
