@@ -47,8 +47,11 @@ inline bool post_note(const Thread& t, std::string_view text, NoteFlag flag = No
   return rc == 1;
 }
 
-// FpuSection: an FPU section for the scope; the outermost one wipes the
-// vector and x87 registers when it ends. Kernel threads only.
+// FpuSection: an FPU section for the scope; the outermost one wipes every
+// vector and x87 register and loads the default control words when it ends,
+// also when an exit unwinds it. Kernel threads only. Across any kernel call
+// a thread keeps its MXCSR and x87 control word and the values of its
+// variables, but not register contents (kt/c/control.h has the details).
 class FpuSection {
  public:
   FpuSection() : cookie_(kt_fpu_enter()) {}

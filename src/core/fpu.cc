@@ -1,11 +1,11 @@
 // FPU sections, NetBSD style (kthread_fpu_enter(9), semantics.md 5.5).
 //
 // The cookie is the depth before the enter: 0 for the outermost section.
-// Exits must come in reverse order; the outermost one wipes the FP state.
-// What a switch preserves is md/context.h's business: fcontext saves the
-// MXCSR and x87 control word of each thread, and the vector registers are
-// caller-saved in the SysV ABI, so a thread's live values survive a switch
-// inside or outside a section alike.
+// Exits must come in reverse order; the outermost one wipes the FP state
+// (md/fpu.h). A thread that leaves with sections open is wiped on the way
+// out: by its C++ FpuSection destructors when exit unwinds them, by
+// break_self() when it breaks. What a switch keeps of a thread's FP state,
+// inside a section or not, is in docs/internals/fpu.md.
 #include "md/fpu.h"
 
 #include "base/assert.h"

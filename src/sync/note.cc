@@ -7,6 +7,7 @@
 #include "base/assert.h"
 #include "base/spinlock.h"
 #include "core/lifecycle.h"
+#include "md/fpu.h"
 #include "sync/sleepq.h"
 
 namespace kt {
@@ -63,6 +64,12 @@ bool note_take(KThread* t, char* buf, int* flag) {
 void break_self(int code) {
   KThread* t = curthread();
   if (!t) panic("kt_thread_break: called from a host thread");
+  // A Broken thread never ends its FPU sections: end them here, so the next
+  // thread on this host thread finds nothing computed inside.
+  if (t->fpu_depth_) {
+    t->fpu_depth_ = 0;
+    md::fpu_wipe();
+  }
   kt_tid_t evict = 0;
   {
     SpinGuard g(broken.lock);

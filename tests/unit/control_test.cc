@@ -1,8 +1,5 @@
-// Suspension, notes, Broken threads, signals and FPU sections.
-#include <immintrin.h>
-
+// Suspension, notes, Broken threads and signals (FPU sections: fpu_test.cc).
 #include <cerrno>
-#include <cfenv>
 #include <cstring>
 #include <vector>
 
@@ -244,65 +241,6 @@ TEST_P(Control, BlockedSignalStaysPendingUntilUnblocked) {
   EXPECT_EQ(rc_after, EINTR);
   EXPECT_EQ(kt_signal(t.id(), 15), ESRCH);
   EXPECT_EQ(kt_signal(kt_thread_self(), 0), EINVAL);
-}
-
-// --- FPU sections -------------------------------------------------------------
-
-TEST_P(Control, FpuSectionsNestAndTheLastExitWipesTheRegisters) {
-  int c0 = -1, c1 = -1, inner_depth = -1;
-  alignas(16) float after[4] = {1, 1, 1, 1};
-  run_in_kthread([&] {
-    c0 = kt_fpu_enter();
-    c1 = kt_fpu_enter();
-    inner_depth = kt_fpu_depth();
-    kt_fpu_exit(c1);
-    // A secret in xmm15, which nothing between here and the read below uses.
-    alignas(16) static const uint32_t secret[4] = {0xdeadbeef, 1, 2, 3};
-    asm volatile("movaps %0, %%xmm15" ::"m"(secret) : "xmm15");
-    kt_fpu_exit(c0);
-    asm volatile("movups %%xmm15, %0" : "=m"(after));
-  });
-  EXPECT_EQ(c0, 0);
-  EXPECT_NE(c1, 0);
-  EXPECT_EQ(inner_depth, 2);
-  for (float f : after) EXPECT_EQ(f, 0.0f);
-}
-
-TEST_P(Control, RoundingModeIsPerThreadAcrossSwitches) {
-  std::atomic<int> phase{0};
-  int mode_a = -1, mode_b = -1;
-  Thread a({.cpu = 0}, [&] {
-    fesetround(FE_UPWARD);
-    phase = 1;
-    while (phase != 2) kt_thread_yield();
-    mode_a = fegetround();
-    fesetround(FE_TONEAREST);
-  });
-  Thread b({.cpu = 0}, [&] {
-    while (phase != 1) kt_thread_yield();
-    mode_b = fegetround();
-    phase = 2;
-  });
-  a.join();
-  b.join();
-  EXPECT_EQ(mode_a, FE_UPWARD);     // kept across the switches
-  EXPECT_EQ(mode_b, FE_TONEAREST);  // not leaked into the other thread
-}
-
-using ControlDeath = Control;
-INSTANTIATE_TEST_SUITE_P(Ncpu, ControlDeath, ::testing::Values(1u));
-
-TEST_P(ControlDeath, FpuMisusePanicsNamingTheRule) {
-  // The child must boot its own kernel: re-execute instead of a bare fork.
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(run_in_kthread([] { kt_fpu_exit(0); }), "is not in an FPU section");
-  EXPECT_DEATH(run_in_kthread([] {
-                 int outer = kt_fpu_enter();
-                 kt_fpu_enter();
-                 kt_fpu_exit(outer);
-               }),
-               "reverse order");
-  EXPECT_DEATH(kt_fpu_enter(), "called from a host thread");
 }
 
 }  // namespace

@@ -81,10 +81,24 @@ void kt_thread_break(int code) __attribute__((noreturn));
  * kt_fpu_enter() lets the calling kernel thread use the FPU and vector
  * units and returns a cookie: 0 for the outermost section, nonzero for a
  * nested one. kt_fpu_exit(cookie) ends the section the cookie came from;
- * sections must end in LIFO order. The outermost exit zeroes the vector and
- * x87 registers and restores the default control words, so nothing computed
- * inside survives. Misuse panics: exit without enter, a bad cookie, an
- * order other than LIFO, use from a host thread.
+ * sections must end in LIFO order. The outermost exit zeroes every x87/MMX,
+ * xmm/ymm (and on AVX-512 hosts zmm0-31 and k0-7) register and loads the
+ * default control words (MXCSR 0x1f80, x87 0x037f), so nothing computed
+ * inside survives; so does kt_thread_break() with a section open. Misuse
+ * panics: exit without enter, a bad cookie, an order other than LIFO, use
+ * from a host thread.
+ *
+ * What a switch keeps of a thread's floating-point state, inside a section
+ * or not (docs/internals/fpu.md):
+ *   - the MXCSR and the x87 control word are per thread: a rounding mode
+ *     set by one thread is never seen by another, and a new thread starts
+ *     with its creator's;
+ *   - vector and x87 data registers are caller-saved in the SysV ABI, so
+ *     values in variables survive every kernel primitive (the compiler
+ *     keeps them in the thread's frame across the call), but register
+ *     contents do not: a switch neither saves nor clears them, and the next
+ *     thread on the host thread may read what a thread left there;
+ *   - the x87 status and tag words are not per thread.
  */
 int kt_fpu_enter(void);
 void kt_fpu_exit(int cookie);
