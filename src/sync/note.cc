@@ -6,6 +6,7 @@
 
 #include "base/assert.h"
 #include "base/spinlock.h"
+#include "core/kernel.h"
 #include "core/lifecycle.h"
 #include "md/fpu.h"
 #include "sync/sleepq.h"
@@ -28,26 +29,54 @@ void note_reset(KThread* t) {
   if (t->notes_) t->notes_->n = 0;
 }
 
-int note_post(KThread* t, const char* text, int flag) {
-  int queued = 0;
-  {
-    SpinGuard g(t->lock_);
-    if (!t->notes_) t->notes_ = new NoteQueue;  // once per descriptor, then reused
-    NoteQueue* nq = t->notes_;
-    // A system note replaces whatever was pending: a kernel thread has no
-    // note handler to give the queue to (Plan 9 postnote).
-    if (flag != KT_NOTE_USER) nq->n = 0;
-    if (nq->n < KT_NNOTE) {
-      NoteQueue::Note& note = nq->q[nq->n++];
-      strncpy(note.text, text ? text : "", KT_ERRMAX - 1);
-      note.text[KT_ERRMAX - 1] = '\0';
-      note.flag = flag;
-      queued = 1;
-    }
+namespace {
+
+enum class Posted { kQueued, kDropped, kNeedQueue };
+
+// post_locked() queues text on t and interrupts it, both under t's lock_,
+// so the descriptor cannot be retired and handed to another thread in
+// between. A descriptor's first note needs a queue, taken from spare: the
+// caller allocates it before taking the lock and tries again.
+Posted post_locked(KThread* t, const char* text, int flag, NoteQueue*& spare)
+    KT_REQUIRES(t->lock_) {
+  if (!t->notes_) {
+    if (!spare) return Posted::kNeedQueue;
+    t->notes_ = spare;  // kept with the descriptor from now on
+    spare = nullptr;
+  }
+  NoteQueue* nq = t->notes_;
+  // A system note replaces whatever was pending: a kernel thread has no
+  // note handler to give the queue to (Plan 9 postnote).
+  if (flag != KT_NOTE_USER) nq->n = 0;
+  bool queued = false;
+  if (nq->n < KT_NNOTE) {
+    NoteQueue::Note& note = nq->q[nq->n++];
+    strncpy(note.text, text ? text : "", KT_ERRMAX - 1);
+    note.text[KT_ERRMAX - 1] = '\0';
+    note.flag = flag;
+    queued = true;
   }
   // Interrupt even when the text was dropped: the manual page's contract.
   interrupt(t);
-  return queued;
+  return queued ? Posted::kQueued : Posted::kDropped;
+}
+
+}  // namespace
+
+int note_post(KThread* t, const char* text, int flag) {
+  NoteQueue* spare = nullptr;
+  for (;;) {
+    Posted p;
+    {
+      SpinGuard g(t->lock_);
+      p = post_locked(t, text, flag, spare);
+    }
+    if (p != Posted::kNeedQueue) {
+      delete spare;
+      return p == Posted::kQueued;
+    }
+    spare = new NoteQueue;
+  }
 }
 
 bool note_take(KThread* t, char* buf, int* flag) {
@@ -105,9 +134,19 @@ void break_self(int code) {
 using namespace kt;
 
 extern "C" int kt_note_post(uint64_t tid, const char* text, int flag) {
-  KThread* t = proctab::lookup(tid);
-  if (!t) return -1;
-  return note_post(t, text, flag);
+  NoteQueue* spare = nullptr;
+  for (;;) {
+    Posted p = Posted::kDropped;
+    const bool live = with_live(tid, [&](KThread* t) {
+      t->lock_.assert_held();
+      p = post_locked(t, text, flag, spare);
+    });
+    if (!live || p != Posted::kNeedQueue) {
+      delete spare;
+      return live ? p == Posted::kQueued : -1;
+    }
+    spare = new NoteQueue;
+  }
 }
 
 extern "C" int kt_note_take(char* buf, int* flag) {
@@ -117,22 +156,26 @@ extern "C" int kt_note_take(char* buf, int* flag) {
 }
 
 extern "C" int kt_note_count(uint64_t tid) {
-  KThread* t = proctab::lookup(tid);
-  if (!t) return -1;
-  SpinGuard g(t->lock_);
-  return t->notes_ ? t->notes_->n : 0;
+  int n = -1;
+  with_live(tid, [&](KThread* t) {
+    t->lock_.assert_held();
+    n = t->notes_ ? t->notes_->n : 0;
+  });
+  return n;
 }
 
 extern "C" void kt_thread_break(int code) { break_self(code); }
 
 extern "C" int kt_signal(uint64_t tid, int sig) {
   if (sig < 1 || sig > 64) return EINVAL;
-  KThread* t = proctab::lookup(tid);
-  if (!t) return ESRCH;
   const uint64_t bit = uint64_t(1) << (sig - 1);
-  t->sigpending_.fetch_or(bit, std::memory_order_seq_cst);
-  if (!(t->sigmask_.load(std::memory_order_seq_cst) & bit)) interrupt(t);
-  return 0;
+  // Under the target's lock_, so a stale handle never signals its slot's
+  // next thread.
+  const bool live = with_live(tid, [&](KThread* t) {
+    t->sigpending_.fetch_or(bit, std::memory_order_seq_cst);
+    if (!(t->sigmask_.load(std::memory_order_seq_cst) & bit)) interrupt(t);
+  });
+  return live ? 0 : ESRCH;
 }
 
 extern "C" uint64_t kt_sigmask(uint64_t mask) {
@@ -145,6 +188,7 @@ extern "C" uint64_t kt_sigmask(uint64_t mask) {
 }
 
 extern "C" uint64_t kt_sigpending(uint64_t tid) {
-  KThread* t = proctab::lookup(tid);
-  return t ? t->sigpending_.load(std::memory_order_relaxed) : 0;
+  uint64_t pending = 0;
+  with_live(tid, [&](KThread* t) { pending = t->sigpending_.load(std::memory_order_relaxed); });
+  return pending;
 }

@@ -5,6 +5,9 @@
 // hand-off safe against a wakeup that comes before the waiter blocks.
 #include "kt/c/rendez.h"
 
+#include <sched.h>
+
+#include <atomic>
 #include <cerrno>
 
 #include "base/assert.h"
@@ -18,18 +21,74 @@ using namespace kt;
 
 namespace {
 
-// The spin lock of a zeroed C structure: one byte of it.
-class ByteLock {
+// QlockSpin is the spin lock of a zeroed C kt_qlock, one byte of it, and
+// the only way to its waiter list: the accessors require it, so the
+// analysis checks every use. It spins as SpinLock does, giving the host CPU
+// away now and then: the holder may be a vCPU thread the host preempted.
+class KT_CAPABILITY("spinlock") QlockSpin {
  public:
-  explicit ByteLock(uint8_t* b) : b_(b) {
-    while (__atomic_exchange_n(b_, 1, __ATOMIC_ACQUIRE))
-      while (__atomic_load_n(b_, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+  explicit QlockSpin(kt_qlock* q) : q_(q) {}
+  void lock() KT_ACQUIRE() {
+    std::atomic_ref<uint8_t> b(q_->lock);
+    while (b.exchange(1, std::memory_order_acquire))
+      for (unsigned i = 1; b.load(std::memory_order_relaxed); i++) {
+        __builtin_ia32_pause();
+        if ((i & (kSpinsBeforeYield - 1)) == 0) ::sched_yield();  // the host's
+      }
   }
-  ~ByteLock() { __atomic_store_n(b_, 0, __ATOMIC_RELEASE); }
+  void unlock() KT_RELEASE() {
+    std::atomic_ref<uint8_t>(q_->lock).store(0, std::memory_order_release);
+  }
+
+  // The waiters, oldest first, linked through ql_next_.
+  KThread* head() const KT_REQUIRES(this) { return static_cast<KThread*>(q_->head); }
+  KThread* tail() const KT_REQUIRES(this) { return static_cast<KThread*>(q_->tail); }
+  void set_head(KThread* t) KT_REQUIRES(this) { q_->head = t; }
+  void set_tail(KThread* t) KT_REQUIRES(this) { q_->tail = t; }
+  // locked and owner change under the lock but kt_qlock_held() reads them
+  // without it, hence atomics.
+  bool locked() const KT_REQUIRES(this) { return __atomic_load_n(&q_->locked, __ATOMIC_RELAXED); }
+  uint64_t owner() const KT_REQUIRES(this) { return __atomic_load_n(&q_->owner, __ATOMIC_RELAXED); }
+  void set_owner(uint64_t tid) KT_REQUIRES(this) {
+    __atomic_store_n(&q_->locked, tid != 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&q_->owner, tid, __ATOMIC_RELAXED);
+  }
 
  private:
-  uint8_t* b_;
+  static constexpr unsigned kSpinsBeforeYield = 1024;  // SpinLock's
+  kt_qlock* q_;
 };
+
+class KT_SCOPED_CAPABILITY QlockGuard {
+ public:
+  explicit QlockGuard(QlockSpin& l) KT_ACQUIRE(l) : l_(l) { l_.lock(); }
+  ~QlockGuard() KT_RELEASE() { l_.unlock(); }
+  QlockGuard(const QlockGuard&) = delete;
+  QlockGuard& operator=(const QlockGuard&) = delete;
+
+ private:
+  QlockSpin& l_;
+};
+
+// unlink() takes t off a singly-linked list threaded through next, given
+// its head, and returns the element before it (nullptr if t was first).
+KThread* unlink(KThread** head, KThread* t, KThread* KThread::*next) {
+  KThread* prev = nullptr;
+  KThread** pp = head;
+  while (*pp != t) {
+    prev = *pp;
+    pp = &((*pp)->*next);
+  }
+  *pp = t->*next;
+  return prev;
+}
+
+// keep_interrupt() puts back an interrupt that ended a sleep the waiter won
+// anyway (it was handed the lock, or a partner's value): the interrupt is
+// not lost, its next interruptible sleep sees it.
+void keep_interrupt(KThread* t, int rc) {
+  if (rc == EINTR) t->intr_pending_.store(1);
+}
 
 // Consume an interrupt if one is pending; Plan 9's "note pending" test.
 bool take_interrupt(KThread* t) { return t->intr_pending_.exchange(0) != 0; }
@@ -80,55 +139,46 @@ enum class QlockMode { kPlain, kInterruptible, kTry };
 // qlock_take() returns 0 when the lock is the caller's, EINTR or EBUSY.
 int qlock_take(kt_qlock* q, QlockMode mode) {
   KThread* t = curthread_or_panic(mode == QlockMode::kInterruptible ? "eqlock" : "qlock");
+  const int flags = mode == QlockMode::kInterruptible ? kSleepIntr : 0;
+  QlockSpin ql(q);
   {
-    ByteLock g(&q->lock);
-    // locked and owner change under the byte lock but are read without it
-    // (kt_qlock_held), hence the atomic accesses.
+    QlockGuard g(ql);
     // Free: take it, even with a note pending.
-    if (!__atomic_load_n(&q->locked, __ATOMIC_RELAXED)) {
-      __atomic_store_n(&q->locked, 1, __ATOMIC_RELAXED);
-      __atomic_store_n(&q->owner, t->tid(), __ATOMIC_RELAXED);
+    if (!ql.locked()) {
+      ql.set_owner(t->tid());
       return 0;
     }
     // canqlock fails on a held lock, whoever holds it; only blocking on a
     // lock one holds is a deadlock worth a panic.
     if (mode == QlockMode::kTry) return EBUSY;
-    if (__atomic_load_n(&q->owner, __ATOMIC_RELAXED) == t->tid())
-      panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
+    if (ql.owner() == t->tid()) panic("qlock: pid %d '%s' already holds it", t->pid_, t->name_);
     if (mode == QlockMode::kInterruptible && take_interrupt(t)) return EINTR;
     t->ql_next_ = nullptr;
     t->ql_handed_ = false;
-    if (q->tail)
-      static_cast<KThread*>(q->tail)->ql_next_ = t;
+    if (KThread* last = ql.tail())
+      last->ql_next_ = t;
     else
-      q->head = t;
-    q->tail = t;
-    sleep_setup(&t->slp_, &t->ql_next_, "qlock",
-                mode == QlockMode::kInterruptible ? kSleepIntr : 0);
+      ql.set_head(t);
+    ql.set_tail(t);
+    sleep_setup(&t->slp_, &t->ql_next_, "qlock", flags);
   }
   for (;;) {
     const int rc = sleep_finish(&t->slp_, 0, true);
-    ByteLock g(&q->lock);
+    QlockGuard g(ql);
     if (t->ql_handed_) {
-      // Handed the lock: an interrupt that raced the hand-off stays pending.
-      if (rc == EINTR) t->intr_pending_.store(1);
+      keep_interrupt(t, rc);
       return 0;
     }
     if (rc == EINTR) {
       // Still queued: leave the queue without the lock (R8).
-      KThread** pp = reinterpret_cast<KThread**>(&q->head);
-      KThread* prev = nullptr;
-      while (*pp != t) {
-        prev = *pp;
-        pp = &(*pp)->ql_next_;
-      }
-      *pp = t->ql_next_;
-      if (q->tail == t) q->tail = prev;
+      KThread* head = ql.head();
+      KThread* prev = unlink(&head, t, &KThread::ql_next_);
+      ql.set_head(head);
+      if (ql.tail() == t) ql.set_tail(prev);
       return EINTR;
     }
     // A stray wakeup: queue the sleep again and wait for the hand-off.
-    sleep_setup(&t->slp_, &t->ql_next_, "qlock",
-                mode == QlockMode::kInterruptible ? kSleepIntr : 0);
+    sleep_setup(&t->slp_, &t->ql_next_, "qlock", flags);
   }
 }
 
@@ -142,26 +192,22 @@ extern "C" int kt_qlock_try(struct kt_qlock* q) { return qlock_take(q, QlockMode
 
 extern "C" void kt_qlock_exit(struct kt_qlock* q) {
   KThread* t = curthread_or_panic("qunlock");
-  KThread* next;
-  {
-    ByteLock g(&q->lock);
-    if (!__atomic_load_n(&q->locked, __ATOMIC_RELAXED) ||
-        __atomic_load_n(&q->owner, __ATOMIC_RELAXED) != t->tid())
-      panic("qunlock: pid %d '%s' does not hold the lock", t->pid_, t->name_);
-    next = static_cast<KThread*>(q->head);
-    if (!next) {
-      __atomic_store_n(&q->locked, 0, __ATOMIC_RELAXED);
-      __atomic_store_n(&q->owner, 0, __ATOMIC_RELAXED);
-      return;
-    }
-    // Hand the lock straight to the oldest waiter.
-    q->head = next->ql_next_;
-    if (!q->head) q->tail = nullptr;
-    __atomic_store_n(&q->owner, next->tid(), __ATOMIC_RELAXED);
-    next->ql_handed_ = true;
-    // Woken under the lock: the waiter re-checks ql_handed_ under it too.
-    wakeup_n(&next->ql_next_, 1);
+  QlockSpin ql(q);
+  QlockGuard g(ql);
+  if (!ql.locked() || ql.owner() != t->tid())
+    panic("qunlock: pid %d '%s' does not hold the lock", t->pid_, t->name_);
+  KThread* next = ql.head();
+  if (!next) {
+    ql.set_owner(0);
+    return;
   }
+  // Hand the lock straight to the oldest waiter.
+  ql.set_head(next->ql_next_);
+  if (!next->ql_next_) ql.set_tail(nullptr);
+  ql.set_owner(next->tid());
+  next->ql_handed_ = true;
+  // Woken under the lock: the waiter re-checks ql_handed_ under it too.
+  wakeup_n(&next->ql_next_, 1);
 }
 
 extern "C" int kt_qlock_held(const struct kt_qlock* q) {
@@ -205,15 +251,11 @@ extern "C" uintptr_t kt_rendezvous(uintptr_t tag, uintptr_t value) {
     const int rc = sleep_finish(&t->slp_, 0, true);
     SpinGuard g(rv_table.lock);
     if (t->rv_done_) {
-      if (rc == EINTR) t->intr_pending_.store(1);  // lost the race: keep the note
+      keep_interrupt(t, rc);
       return t->rv_val_;
     }
     if (rc == EINTR) {
-      for (KThread** pp = &rv_table.waiting; *pp; pp = &(*pp)->rv_next_)
-        if (*pp == t) {
-          *pp = t->rv_next_;
-          break;
-        }
+      unlink(&rv_table.waiting, t, &KThread::rv_next_);
       return ~uintptr_t(0);
     }
     sleep_setup(&t->slp_, &t->rv_tag_, "rendez", kSleepIntr);

@@ -9,75 +9,58 @@
 //   2. A resume wakes a suspender still waiting, which then returns 0 though
 //      the target never acknowledged (the shared channel).
 //   3. Suspension is cooperative: a target that never checks never stops.
+// Every entry point validates the handle under lock_ (with_live), so a
+// request never lands on the thread that took a retired handle's slot.
 #include <cerrno>
 
 #include "base/clock.h"
-#include "core/lifecycle.h"
+#include "core/kernel.h"
 #include "core/thread.h"
 #include "kt/c/control.h"
 #include "sync/sleepq.h"
 
 using namespace kt;
 
-namespace {
-
-// locked_lookup() finds t and takes its lock_, or returns nullptr when the
-// handle is stale (checked again under the lock: the slot may be reused).
-KThread* locked_lookup(uint64_t tid) KT_NO_THREAD_SAFETY_ANALYSIS {
-  KThread* t = proctab::lookup(tid);
-  if (!t) return nullptr;
-  t->lock_.lock();
-  if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) == ThreadState::kFree) {
-    t->lock_.unlock();
-    return nullptr;
-  }
-  return t;
-}
-
-}  // namespace
-
-extern "C" int kt_suspend(uint64_t tid, uint64_t timo_ns) KT_NO_THREAD_SAFETY_ANALYSIS {
+extern "C" int kt_suspend(uint64_t tid, uint64_t timo_ns) {
   KThread* self = curthread();
-  KThread* t = locked_lookup(tid);
-  if (!t) return ESRCH;
-  if (t == self && timo_ns == 0) {
-    t->lock_.unlock();
-    return EDEADLK;
-  }
-  t->susp_req_ = true;
   const uint64_t deadline = timo_ns ? now_ns() + timo_ns : 0;
-  const int r = sleep_interlocked(&t->susp_req_, "suspkt", 0, deadline, t->lock_);
-  t->lock_.unlock();
-  return r;
+  int rc = ESRCH;
+  with_live(tid, [&](KThread* t) {
+    t->lock_.assert_held();
+    if (t == self && timo_ns == 0) {
+      rc = EDEADLK;
+      return;
+    }
+    t->susp_req_ = true;
+    rc = sleep_interlocked(&t->susp_req_, "suspkt", 0, deadline, t->lock_);
+  });
+  return rc;
 }
 
-extern "C" int kt_resume(uint64_t tid) KT_NO_THREAD_SAFETY_ANALYSIS {
-  KThread* t = locked_lookup(tid);
-  if (!t) return ESRCH;
-  t->susp_req_ = false;
-  wakeup_n(&t->susp_req_, -1);
-  t->lock_.unlock();
-  return 0;
+extern "C" int kt_resume(uint64_t tid) {
+  const bool live = with_live(tid, [](KThread* t) {
+    t->susp_req_ = false;
+    wakeup_n(&t->susp_req_, -1);
+  });
+  return live ? 0 : ESRCH;
 }
 
-extern "C" void kt_suspend_check(uint64_t tid) KT_NO_THREAD_SAFETY_ANALYSIS {
-  KThread* t = proctab::lookup(tid);
+extern "C" void kt_suspend_check(uint64_t tid) {
   // Fast path: an unlocked peek can only miss a request made this instant,
   // which the next check sees.
-  if (!t || !t->susp_req_.load(std::memory_order_relaxed)) return;
-  t = locked_lookup(tid);
-  if (!t) return;
-  while (t->susp_req_) {
-    wakeup_n(&t->susp_req_, -1);  // the acknowledgement the suspender waits for
-    sleep_interlocked(&t->susp_req_, "ktsusp", kSleepSuspended, 0, t->lock_);
-  }
-  t->lock_.unlock();
+  KThread* peek = proctab::lookup(tid);
+  if (!peek || !peek->susp_req_.load(std::memory_order_relaxed)) return;
+  with_live(tid, [](KThread* t) {
+    t->lock_.assert_held();
+    while (t->susp_req_) {
+      wakeup_n(&t->susp_req_, -1);  // the acknowledgement the suspender waits for
+      sleep_interlocked(&t->susp_req_, "ktsusp", kSleepSuspended, 0, t->lock_);
+    }
+  });
 }
 
-extern "C" int kt_suspend_pending(uint64_t tid) KT_NO_THREAD_SAFETY_ANALYSIS {
-  KThread* t = locked_lookup(tid);
-  if (!t) return 0;
-  const bool p = t->susp_req_;
-  t->lock_.unlock();
-  return p;
+extern "C" int kt_suspend_pending(uint64_t tid) {
+  bool pending = false;
+  with_live(tid, [&](KThread* t) { pending = t->susp_req_; });
+  return pending;
 }
