@@ -1,60 +1,91 @@
-// Races the real kernels guard against, provoked: many iterations, more
-// vCPUs than host cores. Sanitizer builds run fewer iterations.
+// Races the real kernels guard against, provoked: the two sides bound to
+// different vCPUs, random spin delays so that each side acts at every point
+// of the other's window, rounds that each check an invariant, more vCPUs
+// than host cores (busy neighbours on the extra ones), and a seed printed
+// with any failure. Each test runs for a time budget; sanitizer builds get
+// the same time and so fewer rounds.
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "core/thread.h"
 #include "kt/c/startup.h"
+#include "stress/stress.h"
 #include "unit/kt_test.h"
 
 namespace kt::test {
 namespace {
 
-#if defined(KT_SANITIZE_ADDRESS) || defined(KT_SANITIZE_THREAD)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
+using namespace std::chrono_literals;
+
+constexpr auto kBudget = 1000ms;
 
 class Races : public WithKernel {};
 INSTANTIATE_TEST_SUITE_P(Ncpu, Races, ::testing::Values(2u, 4u, 8u),
                          [](const auto& info) { return "ncpu" + std::to_string(info.param); });
 
-// R4: wakeup vs sleep. A producer and a consumer on different vCPUs hand
-// over tokens through a two-phase sleep; a lost wakeup hangs (caught by the
-// bounded wait below).
+// R4: wakeup vs sleep. Each round the consumer (vCPU 0) takes one token
+// through the two-phase sleep, testing between the phases; the producer
+// (vCPU 1) posts it and wakes the channel at a random moment: before the
+// setup, between setup and test, between test and block, or (one round in
+// eight) only once the consumer is surely asleep. A lost wakeup leaves the
+// consumer asleep beside a posted token; its two-second timeout turns that
+// into a failure instead of a hang.
 TEST_P(Races, NoWakeupIsLost) {
-  const long n = 200000 / kScale;
-  long produced = 0, consumed = 0;  // each written by one side only
-  long avail = 0;                   // atomic builtins below
-  Thread consumer({.name = "consumer", .cpu = 1 % int(ncpu())}, [&] {
-    while (consumed < n) {
-      kt_sleep_setup(&avail, "avail", 0);
-      if (__atomic_load_n(&avail, __ATOMIC_ACQUIRE) == 0) {
-        kt_sleep_finish(0, 1);
-        continue;
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  Neighbours neighbours(2, ncpu(), seed);
+  long avail = 0;  // tokens posted and not taken: atomic builtins
+  Step round;
+  std::atomic<bool> stop{false};
+  long rounds = 0, lost = 0, committed = 0, after_asleep = 0;
+  const Budget budget(kBudget, 500 / kScale, 1000000);
+  Thread consumer({.name = "consumer", .cpu = 0}, [&] {
+    Rng r(seed);
+    for (long i = 1; budget.more(rounds); i++) {
+      round.publish(i);  // the producer may post token i
+      spin(r.delay());
+      for (;;) {
+        kt_sleep_setup(&avail, "avail", 0);
+        spin(r.below(4) ? 0 : r.delay());
+        if (__atomic_load_n(&avail, __ATOMIC_ACQUIRE) != 0) {
+          kt_sleep_finish(0, 0);
+          break;
+        }
+        committed++;
+        if (kt_sleep_finish(2000000000, 1) == EWOULDBLOCK &&
+            __atomic_load_n(&avail, __ATOMIC_ACQUIRE) != 0)
+          lost++;
       }
-      kt_sleep_finish(0, 0);
       __atomic_fetch_sub(&avail, 1, __ATOMIC_ACQ_REL);
-      consumed++;
+      rounds = i;
     }
+    stop_all(stop, {&round});
   });
-  Thread producer({.name = "producer", .cpu = 0}, [&] {
-    for (; produced < n; produced++) {
+  Thread producer({.name = "producer", .cpu = 1}, [&] {
+    Rng r(seed + 1);
+    for (long i = 1; round.wait(i, stop); i++) {
+      if (r.below(8) == 0) {
+        // Token i is not posted yet, so the consumer goes to sleep for it.
+        if (!wait_for_state(consumer.id(), KT_SLEEPING)) ADD_FAILURE() << "never slept";
+        after_asleep++;
+      } else {
+        spin(r.delay());
+      }
       __atomic_fetch_add(&avail, 1, __ATOMIC_ACQ_REL);
       kt_wakeup(&avail);
-      if (produced % 128 == 0) kt_thread_yield();
     }
   });
-  producer.join();
-  ASSERT_TRUE(wait_until([&] {
-    return consumer.state() == State::kZombie || consumer.state() == State::kSleeping ||
-           consumer.state() == State::kRunning;
-  }));
   consumer.join();
-  EXPECT_EQ(consumed, n);
+  producer.join();
+  printf("%ld rounds: %ld sleeps committed, %ld wakeups of a surely asleep consumer\n", rounds,
+         committed, after_asleep);
+  EXPECT_EQ(lost, 0);
+  EXPECT_GE(rounds, budget.min());
+  EXPECT_GT(committed, 0);
+  EXPECT_GT(after_asleep, 0);
 }
 
 // R5: join vs exit, from kernel threads and from host threads, with the
@@ -154,113 +185,273 @@ TEST_P(Races, CreateRacesMaxproc) {
   }
 }
 
-// R11: stale handles. Handles of threads exiting concurrently are used from
-// several vCPUs; every call returns an error (ESRCH, or EINVAL for a join of
-// a detached thread) or succeeds on the live thread, never crashes.
-TEST_P(Races, StaleHandlesNeverCrash) {
-  std::mt19937 rng(12345);
-  printf("seed 12345\n");
-  const int n = 5000 / kScale;
-  std::vector<kt_tid_t> handles(size_t(n), 0);
-  std::atomic<int> created{0};
-  Thread maker([&] {
+// R11: stale handles. A maker (vCPU 0) creates short-lived threads and,
+// now and then, a long-lived "victim" that takes one of their recycled
+// descriptors; pokers on the other vCPUs post notes and signals, join,
+// and query through handles of the short-lived ones as they exit.
+// Every call fails cleanly or acts on the thread its handle named: a victim
+// never receives a note, a signal or an interrupt meant for its slot's
+// previous thread.
+TEST_P(Races, StaleHandlesNeverReachTheSlotsNextThread) {
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  constexpr size_t kRing = 64;
+  kt_tid_t ring[kRing] = {};  // handles of short-lived threads: atomic builtins
+  std::atomic<bool> stop{false};
+  std::atomic<long> made{0}, victims{0}, misdelivered{0}, reached{0}, stale{0};
+  const Budget budget(kBudget, 2000 / kScale, 1000000);
+  Thread maker({.name = "maker", .cpu = 0}, [&] {
+    Rng r(seed);
     kt_thread_attr a{};
     a.name = "ephemeral";
     a.pri = -1;
     a.cpu = -1;
     a.flags = KT_MPSAFE;
-    for (int i = 0; i < n; i++) {
-      kt_tid_t t = 0;
-      if (kt_thread_create(
-              &a, [](void*) {}, nullptr, &t) == 0) {
-        __atomic_store_n(&handles[size_t(i)], t, __ATOMIC_RELEASE);
-        created++;
+    std::vector<Thread> alive;
+    for (long i = 0; budget.more(i); i++) {
+      if (r.below(8) == 0) {
+        alive.emplace_back(ThreadOptions{.name = "victim"}, [&] {
+          const kt_tid_t self = kt_thread_self();
+          for (int k = 0; k < 8; k++)
+            if (kt_sleep(&misdelivered, "victim", KT_SLEEP_INTR, 20000) == EINTR) misdelivered++;
+          if (kt_note_count(self) != 0 || kt_sigpending(self) != 0) misdelivered++;
+        });
+        victims++;
+        if (alive.size() > 4) alive.erase(alive.begin());  // joins the oldest
+        continue;
       }
+      kt_tid_t t = 0;
+      const uintptr_t delay = r.delay();
+      if (kt_thread_create(
+              &a, [](void* d) { spin(unsigned(reinterpret_cast<uintptr_t>(d))); },
+              reinterpret_cast<void*>(delay), &t) == 0) {
+        __atomic_store_n(&ring[size_t(i) % kRing], t, __ATOMIC_RELEASE);
+        made++;
+      }
+      if (r.below(4) == 0) kt_thread_yield();
     }
+    stop = true;
   });
   std::vector<Thread> pokers;
-  for (int p = 0; p < 3; p++)
-    pokers.emplace_back(ThreadOptions{.name = "poker"}, [&, p] {
-      std::mt19937 r(unsigned(12345 + p));
-      for (int k = 0; k < n * 4; k++) {
-        const kt_tid_t t = __atomic_load_n(&handles[r() % size_t(n)], __ATOMIC_ACQUIRE);
+  for (unsigned p = 1; p < std::min(ncpu(), 4u); p++)
+    pokers.emplace_back(ThreadOptions{.name = "poker", .cpu = int(p)}, [&, p] {
+      Rng r(seed + p);
+      while (!stop.load(std::memory_order_acquire)) {
+        const kt_tid_t t = __atomic_load_n(&ring[r.below(kRing)], __ATOMIC_ACQUIRE);
         if (!t) continue;
+        const int posted = kt_note_post(t, "stale", KT_NOTE_USER);
+        (posted < 0 ? stale : reached)++;
+        const int sig = kt_signal(t, 5);
+        EXPECT_TRUE(sig == 0 || sig == ESRCH) << sig;
         const int j = kt_thread_join(t, nullptr);
         EXPECT_TRUE(j == ESRCH || j == EINVAL) << j;
-        const int s = kt_thread_start(t);
-        EXPECT_TRUE(s == ESRCH) << s;
-        kt_thread_pid(t);
-        kt_interrupt(t);
         kt_note_count(t);
+        kt_sigpending(t);
+        spin(r.delay());
       }
     });
   maker.join();
   for (auto& p : pokers) p.join();
-  EXPECT_EQ(created.load(), n);
+  printf("%ld threads, %ld victims; posts: %ld reached a live thread, %ld found it gone\n",
+         made.load(), victims.load(), reached.load(), stale.load());
+  EXPECT_EQ(misdelivered.load(), 0);
+  EXPECT_GE(made + victims, budget.min());
 }
 
-// R7/R9: interrupts racing wakeups and timeouts. Every sleep ends exactly
-// once, with one of the three results, and nothing is left queued.
-TEST_P(Races, InterruptRacesWakeupAndTimeout) {
-  const int n = 20000 / kScale;
-  int chan = 0;
-  std::atomic<int> results[3] = {};
-  std::atomic<bool> done{false};
+// R7/R9: interrupts and notes racing wakeups and timeouts. Each round the
+// sleeper (vCPU 0) sleeps interruptibly with a random timeout; the waker
+// (vCPU 1) and the interrupter (vCPU 2, or 1) act at random moments, or
+// not at all, or only once it is surely asleep. Whatever wins, the round
+// ends once and consistently: a wakeup that found the sleeper means result
+// 0, and 0 comes only from one; EINTR only from an interrupt or a note of
+// this round; an interrupt that did not end the sleep is still pending (the
+// next interruptible sleep ends at once), one that did is consumed; a note's
+// text is queued exactly once.
+struct Plan {
+  bool wake = false, intr = false, note = false;
+  bool when_asleep = false;  // the acting side waits until the sleeper blocks
+  uint64_t timeout = 0;
+};
+
+TEST_P(Races, InterruptsAndNotesRaceWakeupsAndTimeouts) {
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  Neighbours neighbours(3, ncpu(), seed);
+  int chan = 0, probe = 0;
+  Plan plan;  // written by the sleeper before go, read by the others after
+  Step go, waker_done, intr_done;
+  std::atomic<bool> stop{false};
+  std::atomic<int> woke{0};
+  long rounds = 0, results[3] = {}, bad = 0, first_bad = 0;
+  const Budget budget(kBudget, 500 / kScale, 1000000);
   Thread sleeper({.name = "sleeper", .cpu = 0}, [&] {
-    for (int i = 0; i < n; i++) {
-      const int rc = kt_sleep(&chan, "race", KT_SLEEP_INTR, 200000);  // 200 us
+    Rng r(seed);
+    for (long i = 1; budget.more(rounds); i++) {
+      Plan p;
+      switch (r.below(16)) {
+        case 0:  // nobody: the timeout
+          p.timeout = 5000 + r.below(100000);
+          break;
+        case 1:  // a wakeup of a sleeper surely asleep, no timeout
+          p.wake = p.when_asleep = true;
+          break;
+        case 2:  // an interrupt or a note of a sleeper surely asleep
+          p.intr = p.when_asleep = true;
+          p.note = r.below(2);
+          break;
+        default:  // any of the three may win
+          p.wake = r.below(4) != 0;
+          p.intr = r.below(4) != 0;
+          p.note = p.intr && r.below(2);
+          p.timeout = 2000 + r.below(300000);
+      }
+      plan = p;
+      go.publish(i);
+      spin(r.delay());
+      const int rc = kt_sleep(&chan, "race", KT_SLEEP_INTR, p.timeout);
+      waker_done.wait(i, stop);
+      intr_done.wait(i, stop);
+      const bool found = woke.load(std::memory_order_acquire) != 0;
+      // The interrupt, if it did not end this sleep, must end the next one.
+      const int next = kt_sleep(&probe, "probe", KT_SLEEP_INTR, 1000);
+      char text[KT_ERRMAX] = {};
+      int flag = -1;
+      const int notes = p.note ? kt_note_take(text, &flag) + kt_note_take(nullptr, nullptr) : 0;
+      const bool ok =
+          (rc == 0) == found && (rc != EINTR || p.intr) &&
+          next == (p.intr && rc != EINTR ? EINTR : EWOULDBLOCK) &&
+          (!p.note || (notes == 1 && strcmp(text, "round") == 0 && flag == KT_NOTE_USER)) &&
+          (!p.when_asleep || rc == (p.wake ? 0 : EINTR)) && (p.timeout || rc != EWOULDBLOCK);
+      if (!ok && bad++ == 0) {
+        first_bad = i;
+        ADD_FAILURE() << "round " << i << ": wake " << p.wake << " intr " << p.intr << " note "
+                      << p.note << " asleep " << p.when_asleep << " timeout " << p.timeout
+                      << ": result " << rc << ", wakeup found it " << found << ", next sleep "
+                      << next << ", notes " << notes << " '" << text << "'";
+      }
       results[rc == 0 ? 0 : rc == EINTR ? 1 : 2]++;
+      rounds = i;
     }
-    done = true;
+    stop_all(stop, {&go});
   });
-  Thread waker({.name = "waker", .cpu = 1 % int(ncpu())}, [&] {
-    while (!done) {
-      kt_wakeup(&chan);
-      kt_thread_yield();
+  Thread waker({.name = "waker", .cpu = 1}, [&] {
+    Rng r(seed + 1);
+    for (long i = 1; go.wait(i, stop); i++) {
+      const Plan p = plan;
+      int n = 0;
+      if (p.wake) {
+        if (p.when_asleep)
+          wait_for_state(sleeper.id(), KT_SLEEPING);
+        else
+          spin(r.delay());
+        n = kt_wakeup(&chan);
+      }
+      woke.store(n, std::memory_order_release);
+      waker_done.publish(i);
     }
   });
-  Thread interrupter({.name = "interrupter", .cpu = 2 % int(ncpu())}, [&] {
-    while (!done) {
-      kt_interrupt(sleeper.id());
-      kt_thread_yield();
+  Thread interrupter({.name = "interrupter", .cpu = ncpu() > 2 ? 2 : 1}, [&] {
+    Rng r(seed + 2);
+    for (long i = 1; go.wait(i, stop); i++) {
+      const Plan p = plan;
+      if (p.intr) {
+        if (p.when_asleep)
+          wait_for_state(sleeper.id(), KT_SLEEPING);
+        else
+          spin(r.delay());
+        if (p.note)
+          EXPECT_EQ(kt_note_post(sleeper.id(), "round", KT_NOTE_USER), 1);
+        else
+          EXPECT_EQ(kt_interrupt(sleeper.id()), 0);
+      }
+      intr_done.publish(i);
     }
   });
   sleeper.join();
   waker.join();
   interrupter.join();
-  EXPECT_EQ(results[0] + results[1] + results[2], n);
+  printf("%ld rounds: %ld woken, %ld interrupted, %ld timed out\n", rounds, results[0], results[1],
+         results[2]);
+  EXPECT_EQ(bad, 0) << "first at round " << first_bad;
+  EXPECT_GE(rounds, budget.min());
+  for (long n : results) EXPECT_GT(n, 0);
   EXPECT_FALSE(kt_wakeup(&chan));
 }
 
-// Suspend racing resume (R3): suspenders, a resumer and a checking target.
+// R3: suspend racing resume and the target's checks. Each round the
+// suspender (vCPU 0) asks the target (vCPU 1, checking at random moments)
+// to suspend, with a random timeout or none, while a resumer acts at a
+// random moment or not at all. A request without a resume that returns 0
+// has been acknowledged: the target is suspended and makes no progress. A
+// timeout leaves the request pending. After the round's final resume
+// nothing is pending and the target runs again: no resume is ever lost.
 TEST_P(Races, SuspendRacesResume) {
-  const int n = 2000 / kScale;
-  std::atomic<bool> stop{false};
-  Thread target({.name = "target"}, [&] {
-    while (!stop) {
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  Neighbours neighbours(3, ncpu(), seed);
+  Step go, resumer_done;
+  std::atomic<long> progress{0};
+  std::atomic<bool> stop{false}, resume_planned{false};
+  long rounds = 0, acked = 0, timed_out = 0, bad = 0;
+  const Budget budget(kBudget, 200 / kScale, 1000000);
+  Thread target({.name = "target", .cpu = 1}, [&] {
+    Rng r(seed);
+    while (!stop.load(std::memory_order_acquire)) {
+      progress.fetch_add(1, std::memory_order_release);
+      spin(r.delay());
       kt_suspend_check(kt_thread_self());
-      kt_thread_yield();
+      if (r.below(4) == 0) kt_thread_yield();
     }
   });
-  Thread resumer({.name = "resumer"}, [&] {
-    while (!stop) {
+  Thread resumer({.name = "resumer", .cpu = ncpu() > 2 ? 2 : 0}, [&] {
+    Rng r(seed + 1);
+    for (long i = 1; go.wait(i, stop); i++) {
+      if (resume_planned.load(std::memory_order_acquire)) {
+        spin(r.delay());
+        kt_resume(target.id());
+      }
+      resumer_done.publish(i);
+    }
+  });
+  Thread suspender({.name = "suspender", .cpu = 0}, [&] {
+    Rng r(seed + 2);
+    auto fail = [&](long i, const char* what, int rc) {
+      if (bad++ == 0) ADD_FAILURE() << "round " << i << ": " << what << " (rc " << rc << ")";
+    };
+    for (long i = 1; budget.more(rounds); i++) {
+      const bool resume = r.below(4) != 0;
+      const uint64_t timeout = r.below(8) == 0 ? 0 : 2000 + r.below(500000);
+      resume_planned.store(resume, std::memory_order_release);
+      go.publish(i);
+      const int rc = kt_suspend(target.id(), timeout);
+      if (rc != 0 && rc != EWOULDBLOCK) fail(i, "kt_suspend failed", rc);
+      if (rc == EWOULDBLOCK && timeout == 0) fail(i, "timed out without a timeout", rc);
+      (rc == 0 ? acked : timed_out)++;
+      resumer_done.wait(i, stop);
+      if (!resume && rc == 0) {
+        // Acknowledged, and nobody resumed: it stays suspended, frozen.
+        if (!wait_for_state(target.id(), KT_SUSPENDED)) fail(i, "acknowledged, not suspended", rc);
+        const long frozen = progress.load(std::memory_order_acquire);
+        spin(r.delay());
+        if (progress.load(std::memory_order_acquire) != frozen) fail(i, "ran while suspended", rc);
+      }
+      const long before = progress.load(std::memory_order_acquire);
       kt_resume(target.id());
-      kt_thread_yield();
+      if (kt_suspend_pending(target.id())) fail(i, "a request outlived the resume", rc);
+      if (!poll_until([&] { return progress.load(std::memory_order_acquire) != before; }))
+        fail(i, "the target never ran again after the resume", rc);
+      rounds = i;
     }
+    stop_all(stop, {&go});
   });
-  std::atomic<int> ok{0}, timed_out{0};
-  run_in_kthread([&] {
-    for (int i = 0; i < n; i++) {
-      const int rc = kt_suspend(target.id(), 1000000);
-      (rc == 0 ? ok : timed_out)++;
-      EXPECT_TRUE(rc == 0 || rc == EWOULDBLOCK) << rc;
-    }
-  });
-  stop = true;
-  kt_resume(target.id());
-  target.join();
+  suspender.join();
   resumer.join();
-  EXPECT_EQ(ok + timed_out, n);
+  target.join();
+  printf("%ld rounds: %ld acknowledged or resumed, %ld timed out\n", rounds, acked, timed_out);
+  EXPECT_EQ(bad, 0);
+  EXPECT_GE(rounds, budget.min());
+  EXPECT_GT(acked, 0);
+  EXPECT_GT(timed_out, 0);
 }
 
 }  // namespace
