@@ -210,7 +210,10 @@ TEST_P(Races, StaleHandlesNeverReachTheSlotsNextThread) {
     std::vector<Thread> alive;
     for (long i = 0; budget.more(i); i++) {
       if (r.below(8) == 0) {
-        alive.emplace_back(ThreadOptions{.name = "victim"}, [&] {
+        // Bound beside the maker: a victim asleep with a timeout on a poker's
+        // vCPU would wait for the poker's next preemption point (a timeout
+        // fires on the vCPU where the sleep began).
+        alive.emplace_back(ThreadOptions{.name = "victim", .cpu = 0}, [&] {
           const kt_tid_t self = kt_thread_self();
           for (int k = 0; k < 8; k++)
             if (kt_sleep(&misdelivered, "victim", KT_SLEEP_INTR, 20000) == EINTR) misdelivered++;
@@ -248,6 +251,7 @@ TEST_P(Races, StaleHandlesNeverReachTheSlotsNextThread) {
         kt_note_count(t);
         kt_sigpending(t);
         spin(r.delay());
+        kt_thread_yield();  // a preemption point, for whatever was stolen onto this vCPU
       }
     });
   maker.join();
