@@ -22,7 +22,8 @@ struct ProcInfo {
   bool bound = false;     // never runs elsewhere
   unsigned flags = 0;     // enum kt_thread_flags
   bool timeshare = false; // KT_SCHED_TS
-  size_t stack_size = 0;
+  size_t stack_nominal = 0;  // the stack asked for (a face's own size): what ps shows
+  size_t stack_size = 0;     // the stack mapped: never smaller, larger under sanitizers
   size_t stack_touched = 0;  // the most of the stack ever touched
 };
 

@@ -113,6 +113,14 @@ int kt_thread_exit_status(kt_tid_t t, int* code) {
   return 0;
 }
 
+int kt_thread_stack(kt_tid_t t, size_t* nominal, size_t* mapped) {
+  KThread* p = proctab::lookup(t);
+  if (!p) return ESRCH;
+  if (nominal) *nominal = p->stack_nominal_;
+  if (mapped) *mapped = p->stack_.size;
+  return 0;
+}
+
 void kt_hostcall_enter(void) { hostcall_enter(); }
 void kt_hostcall_exit(void) { hostcall_exit(); }
 

@@ -92,6 +92,7 @@ std::vector<ProcInfo> ps() {
     p.bound = r.bound;
     p.flags = r.flags;
     p.timeshare = r.sched == KT_SCHED_TS;
+    p.stack_nominal = r.stack_nominal;
     p.stack_size = r.stack_size;
     p.stack_touched = r.stack_touched;
     out.push_back(std::move(p));

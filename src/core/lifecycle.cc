@@ -3,6 +3,7 @@
 
 #include <unwind.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -125,10 +126,13 @@ void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {
 // an entry: the first half of thread_alloc, and all of kt_thread_reserve.
 KThread* alloc_descriptor(const kt_thread_attr* a, KernelState* k, int* err, bool exempt = false) {
   Vcpu* v = curvcpu();
-  KThread* t = proctab::alloc(v ? &v->threads_ : nullptr, err, exempt);
+  ThreadCache* cache = v ? &v->threads_ : nullptr;
+  KThread* t = (a->flags & KT_HIGHPID) ? proctab::alloc_high(cache, err, exempt)
+                                       : proctab::alloc(cache, err, exempt);
   if (!t) return nullptr;
   t->kernel_ = k;
   t->stack_ = md::Stack{};
+  t->stack_nominal_ = a->stack_nominal;
   t->entry_sp_ = nullptr;
   t->entry_ = nullptr;
   t->arg_ = nullptr;
@@ -180,8 +184,14 @@ int attach_stack(KThread* t, KernelState* k, void* top, size_t len, size_t size,
   Vcpu* v = curvcpu();
   if (top) {
     md::stack_adopt(&t->stack_, static_cast<char*>(top), len);
+    t->stack_nominal_ = len;  // the caller's stack is what it is
   } else {
-    const size_t want = size ? size * md::kSanitizerStackFactor : k->stack_size;
+    // Introspection reports the size asked for (the face's nominal size, or
+    // the option, or the boot default); what is mapped is never smaller than
+    // either, and larger under the sanitizers (semantics.md 10.11).
+    const size_t asked = size ? size : k->stack_size / md::kSanitizerStackFactor;
+    if (t->stack_nominal_ == 0) t->stack_nominal_ = asked;
+    const size_t want = std::max(asked, t->stack_nominal_) * md::kSanitizerStackFactor;
     if (!md::stack_alloc(&t->stack_, want, v ? &v->stacks_ : nullptr)) return ENOMEM;
   }
   if (md::stack_needs_canary(t->stack_)) md::stack_set_canary(t->stack_);

@@ -293,12 +293,6 @@ KThread* alloc_slot(ThreadCache* cache, int* err, bool exempt, bool high_pid) {
 
 }  // namespace
 
-// alloc_high() is alloc() for a KT_HIGHPID thread. Declared here until
-// core/thread.h declares it beside alloc() and thread creation calls it.
-namespace proctab {
-KThread* alloc_high(ThreadCache* cache, int* err, bool exempt);
-}
-
 KThread* proctab::alloc(ThreadCache* cache, int* err, bool exempt) {
   return alloc_slot(cache, err, exempt, false);
 }

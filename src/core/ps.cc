@@ -28,6 +28,7 @@ std::vector<PsRow> ps_rows() {
     p.bound = t->bound_ != nullptr;
     p.flags = t->flags_;
     p.sched = t->sched_;
+    p.stack_nominal = t->stack_nominal_;
     p.stack_size = t->stack_.size;
     p.stack_touched = p.state == ThreadState::kZombie ? 0 : md::stack_touched(t->stack_);
     out.push_back(p);
@@ -38,8 +39,8 @@ std::vector<PsRow> ps_rows() {
 }
 
 void ps_print(FILE* out) {
-  fprintf(out, "%6s %-16s %-9s %-8s %4s %4s %-6s %8s %8s\n", "PID", "NAME", "STATE", "WCHAN", "PRI",
-          "CPU", "FLAGS", "STACK", "TOUCHED");
+  fprintf(out, "%6s %-19s %-9s %-8s %4s %4s %-6s %8s %8s %8s\n", "PID", "NAME", "STATE", "WCHAN",
+          "PRI", "CPU", "FLAGS", "STACK", "MAPPED", "TOUCHED");
   for (const PsRow& p : ps_rows()) {
     char flags[8];
     int n = 0;
@@ -55,9 +56,11 @@ void ps_print(FILE* out) {
       snprintf(cpu, sizeof cpu, "%d", p.vcpu);
     else
       snprintf(cpu, sizeof cpu, "-");
-    fprintf(out, "%6d %-16.16s %-9s %-8.8s %4d %4s %-6s %7zuK %7zuK\n", p.pid, p.name,
-            to_string(p.state), p.wmesg[0] ? p.wmesg : "-", p.pri, cpu, flags, p.stack_size / 1024,
-            p.stack_touched / 1024);
+    // Names are printed whole (a face keeps up to 31 characters): a long one
+    // pushes the rest of its row, which is better than cutting it.
+    fprintf(out, "%6d %-19s %-9s %-8.8s %4d %4s %-6s %7zuK %7zuK %7zuK\n", p.pid, p.name,
+            to_string(p.state), p.wmesg[0] ? p.wmesg : "-", p.pri, cpu, flags,
+            p.stack_nominal / 1024, p.stack_size / 1024, p.stack_touched / 1024);
   }
 }
 

@@ -20,7 +20,8 @@ struct PsRow {
   bool bound = false;
   unsigned flags = 0;
   int sched = 0;
-  size_t stack_size = 0;
+  size_t stack_nominal = 0;  // what the thread asked for (its face's size)
+  size_t stack_size = 0;     // what is mapped
   size_t stack_touched = 0;
 };
 

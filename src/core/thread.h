@@ -70,6 +70,7 @@ struct KThread {
   // Machine state.
   md::Fctx ctx_ = nullptr;                  // [h] where it is suspended
   md::Stack stack_;                         // [I]
+  size_t stack_nominal_ = 0;                // [I] the size introspection reports (see attach_stack)
   md::FiberSan san_;                        // [h]
   uintptr_t unwind_stop_ = 0;               // [I] CFA of enter() (lifecycle.cc): exit unwinds to here
   char* entry_sp_ = nullptr;                // [I] where the first frame goes (below carved data)
@@ -184,6 +185,9 @@ KThread* slot_at(const void* p);
 // A kernel's own threads (start-up, shutdown) are exempt from maxproc, as
 // root is from FreeBSD's last slots: taking a kernel down must never fail.
 KThread* alloc(ThreadCache* cache, int* err, bool exempt = false);
+// alloc_high() is alloc() for a KT_HIGHPID thread: a pid of at least 10,
+// taken without moving the pid cursor (FreeBSD RFHIGHPID).
+KThread* alloc_high(ThreadCache* cache, int* err, bool exempt = false);
 // free() retires the descriptor: its handle goes stale at once. It is
 // retire_locked() (under t->lock_: the handle goes stale) then release()
 // (the slot goes back to cache, or the pool), for callers that hold lock_.

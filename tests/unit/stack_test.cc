@@ -59,6 +59,7 @@ TEST_P(Stack, LargeStackCanBeUsedAndPsShowsTouched) {
 // The stack size a thread asked for, as the kernel maps it (sanitizer
 // builds multiply every size).
 constexpr size_t mapped(size_t asked) { return asked * md::kSanitizerStackFactor; }
+constexpr size_t mapped_factor() { return md::kSanitizerStackFactor; }
 
 size_t ps_stack_size(kt_tid_t id) {
   for (const ProcInfo& p : ps())
@@ -95,6 +96,40 @@ TEST_P(Stack, DefaultStackSizeComesFromTheBootConfiguration) {
   t.join();
   EXPECT_TRUE(done);
   EXPECT_EQ(listed, mapped(128 * 1024));
+}
+
+// A face's nominal stack is what introspection reports; what is mapped is
+// never smaller than it nor than the boot default.
+TEST_P(Stack, NominalSizeIsReportedAndNeverMoreThanWhatIsMapped) {
+  struct Case {
+    size_t nominal;
+    size_t mapped_at_least;
+  };
+  for (const Case c : {Case{12 * 1024, KT_DEFAULT_STACK}, Case{256 * 1024, 256 * 1024}}) {
+    kt_thread_attr a{};
+    a.name = "nominal";
+    a.pri = -1;
+    a.cpu = -1;
+    a.flags = KT_MPSAFE | KT_JOINABLE;
+    a.stack_nominal = c.nominal;
+    size_t nominal = 0, mapped = 0;
+    struct Arg {
+      size_t use;
+    } arg{c.nominal * 3 / 4};
+    kt_tid_t t = 0;
+    ASSERT_EQ(kt_thread_create(
+                  &a, [](void* p) { use_stack(static_cast<Arg*>(p)->use); }, &arg, &t),
+              0);
+    ASSERT_EQ(kt_thread_stack(t, &nominal, &mapped), 0);
+    EXPECT_EQ(nominal, c.nominal);
+    EXPECT_GE(mapped, mapped_factor() * c.mapped_at_least);
+    bool listed = false;
+    for (const ProcInfo& p : ps())
+      if (p.id == t) listed = p.stack_nominal == c.nominal && p.stack_size == mapped;
+    EXPECT_TRUE(listed);
+    ASSERT_EQ(kt_thread_join(t, nullptr), 0);
+    EXPECT_EQ(kt_thread_stack(t, &nominal, &mapped), ESRCH);
+  }
 }
 
 TEST_P(Stack, CallersStackIsListedAndLeftToTheCaller) {

@@ -182,6 +182,11 @@ int kt_thread_set_priority(kt_tid_t t, int pri);
 int kt_thread_cpu(kt_tid_t t); /* the vCPU it last ran on, or -1 */
 int kt_thread_name(kt_tid_t t, char* buf, size_t len);
 int kt_thread_exit_status(kt_tid_t t, int* code);
+/* kt_thread_stack(): the stack t asked for (its face's nominal size, the
+ * option or the boot default; a caller's stack's length) and the bytes
+ * mapped for it, which is never less (and more under the sanitizers).
+ * Either pointer may be NULL. */
+int kt_thread_stack(kt_tid_t t, size_t* nominal, size_t* mapped);
 
 /*
  * Blocking host calls. A kernel thread about to block in the host (read(2),

@@ -259,6 +259,24 @@ static void never_checks(void* arg) {
   while (!__atomic_load_n((int*)arg, __ATOMIC_ACQUIRE)) tsleep(arg, 0, "idle", 1);
   kthread_exit(0);
 }
+
+/* semantics.md 3.1 step 4: "With RFHIGHPID the pid is at least 10 and the
+ * global 'last pid' cursor is not advanced". */
+static void rfhighpid_is_ten_or_more_and_keeps_the_cursor(void) {
+  static int stop;
+  struct proc *before = NULL, *high = NULL, *high2 = NULL, *after = NULL;
+  STORE(stop, 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &before, 0, 0, "before"), 0);
+  KTC_CHECK(before->p_pid < 8); /* the precondition: a fresh process's cursor */
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &high, RFHIGHPID, 0, "high"), 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &high2, RFHIGHPID, 0, "high2"), 0);
+  KTC_CHECK_EQ(kthread_create(never_checks, &stop, &after, 0, 0, "after"), 0);
+  KTC_CHECK_EQ(high->p_pid, 10);
+  KTC_CHECK_EQ(high2->p_pid, 11);              /* the next unused one */
+  KTC_CHECK_EQ(after->p_pid, before->p_pid + 1); /* the cursor did not move */
+  STORE(stop, 1);
+}
+
 static void do_suspend_short(void* arg) {
   struct suspend_ctx* c = (struct suspend_ctx*)arg;
   c->rc = kthread_suspend(c->p, hz / 50);
@@ -585,6 +603,9 @@ static void rfppwait_waits_for_the_child(void) {
 static void kproc_start_null_panics(void) { kproc_start(NULL); }
 
 static const struct ktc_case cases[] = {
+    /* First: only a fresh process has its pid cursor below 10. */
+    {"RFHIGHPID: the pid is at least 10 and the pid cursor does not move",
+     rfhighpid_is_ten_or_more_and_keeps_the_cursor},
     {"kthread_create runs func(arg), returns 0 and sets *newpp and p_comm", creates_and_runs},
     {"*newpp is published before the new thread first runs", publishes_before_running},
     {"the name is built with printf(9) and truncated to MAXCOMLEN",
