@@ -12,26 +12,16 @@ using namespace kt;
 
 namespace {
 
-// The last bytes of every descriptor's face area are the core's: which face
-// claimed it. They are zeroed with the rest of the area when the slot is
-// reused, so a thread is owned only by the face that created it, and a gone
-// thread keeps its owner (for ESRCH) until then. Written once by the creator
-// before the thread is published; read without locks by lookups that may
-// race with a slot's reuse, hence relaxed atomics.
-struct FaceTag {
-  uint32_t owner;  // enum kt_face
-  uint32_t spare;
-};
-static_assert(KT_FACE_AREA % alignof(FaceTag) == 0, "the tag is aligned");
-static_assert(KT_FACE_AREA + sizeof(FaceTag) == kFaceAreaSize, "area and tag fill the slot");
+static_assert(KT_FACE_AREA == kFaceAreaSize, "the face area's size is ABI");
 
-uint32_t* owner_of(const KThread* t) {
-  return &reinterpret_cast<FaceTag*>(const_cast<unsigned char*>(t->face_) + KT_FACE_AREA)->owner;
-}
-
+// A descriptor's face_owner_ says which face claimed it: cleared when the
+// slot is reused, so a thread is owned only by the face that created it, and
+// a gone thread keeps its owner (for ESRCH) until then. Written once by the
+// creator before the thread is published; read without locks by lookups
+// that may race with a slot's reuse, hence relaxed atomics.
 bool owned_by(const KThread* t, int face) {
   return face != KT_FACE_NONE &&
-         __atomic_load_n(owner_of(t), __ATOMIC_RELAXED) == static_cast<uint32_t>(face);
+         t->face_owner_.load(std::memory_order_relaxed) == static_cast<uint32_t>(face);
 }
 
 }  // namespace
@@ -40,7 +30,7 @@ extern "C" void kt_face_claim(void* area, int face) {
   KThread* t = proctab::slot_at(area);
   if (!t || static_cast<void*>(t->face_) != area) panic("kt_face_claim: %p is no face area", area);
   if (face <= KT_FACE_NONE || face > KT_FACE_AIX) panic("kt_face_claim: unknown face %d", face);
-  __atomic_store_n(owner_of(t), static_cast<uint32_t>(face), __ATOMIC_RELAXED);
+  t->face_owner_.store(static_cast<uint32_t>(face), std::memory_order_relaxed);
 }
 
 extern "C" void* kt_face_self(int face) {

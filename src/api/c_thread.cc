@@ -159,6 +159,11 @@ int kt_wakeup_one(const void* wchan) { return wakeup_n(wchan, 1); }
 int kt_interrupt(uint64_t t) {
   KThread* p = proctab::lookup(t);
   if (!p) return ESRCH;
+  // Checked again under lock_, where the slot is retired: a thread that
+  // exits meanwhile is not interrupted in the person of its successor.
+  SpinGuard g(p->lock_);
+  if (p->tid() != t || p->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
+    return ESRCH;
   interrupt(p);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "core/biglock.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "kt/c/face.h"
 #include "sync/note.h"
 #include "sync/sleepq.h"
 
@@ -164,10 +165,14 @@ KThread* alloc_descriptor(const kt_thread_attr* a, KernelState* k, int* err, boo
     t->joiner_slp_ = nullptr;
     t->detached_ = false;
     t->exiting_ = false;
+    t->launching_ = false;
     t->exit_code_ = 0;
     KT_ASSERT(t->notes_ == nullptr);  // retire_locked() freed them
   }();
-  memset(t->face_, 0, sizeof t->face_);
+  // A face's area is zeroed for it (its init fills it); nobody reads the
+  // area of a thread no face owns.
+  t->face_owner_.store(KT_FACE_NONE, std::memory_order_relaxed);
+  if (a->init) memset(t->face_, 0, sizeof t->face_);
   // Names are short: a plain loop beats strncpy's zero padding.
   const char* name = a->name ? a->name : "";
   size_t n = 0;
@@ -268,23 +273,35 @@ int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
     // only once (two racing launchers: one wins, the other gets ESRCH).
     SpinGuard g(t->lock_);
     if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) != ThreadState::kIdle ||
-        t->entry_ != nullptr || t->exiting_)
+        t->entry_ != nullptr || t->launching_)
       return ESRCH;
-    t->exiting_ = true;  // "being launched"; cleared below
+    t->launching_ = true;
   }
   void* arg = l->arg;
   const int err =
       attach_stack(t, k, l->stack_top, l->stack_len, l->stack_size, l->data, l->data_len, &arg);
-  {
+  if (err) {
     SpinGuard g(t->lock_);
-    t->exiting_ = false;
+    t->launching_ = false;
+    return err;
   }
-  if (err) return err;
-  t->entry_ = l->func;
   t->arg_ = arg;
-  t->sigmask_.store(l->sigmask, std::memory_order_relaxed);
-  t->flags_ &= ~unsigned(KT_IDLE);
-  thread_launch(t);
+  t->sigmask_.store(l->sigmask, std::memory_order_seq_cst);
+  thread_prepare_context(t);
+  {
+    // Ready: the thread leaves kIdle here, under lock_, where thread_start()
+    // looks (entry_ set, launching_ cleared and the state moved together),
+    // so the two cannot both start it, nor start it half-made.
+    SpinGuard g(t->lock_);
+    t->entry_ = l->func;
+    t->flags_ &= ~unsigned(KT_IDLE);
+    t->launching_ = false;
+    t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+  }
+  // A signal the mask lets through, posted while it was idle, interrupts
+  // its first interruptible sleep (seq_cst against kt_signal's post).
+  if (t->sigpending_.load(std::memory_order_seq_cst) & ~l->sigmask) interrupt(t);
+  setrunnable(t);
   return 0;
 }
 
@@ -304,11 +321,15 @@ void thread_set_entry(KThread* t, void (*func)(void*), void* arg) {
   t->arg_ = arg;
 }
 
-void thread_launch(KThread* t) {
+void thread_prepare_context(KThread* t) {
   char* sp = entry_sp(t);
   const size_t usable = size_t(sp - t->stack_.lo);
   md::san_prepare(&t->san_, t->stack_.lo, t->stack_.size);
   t->ctx_ = md::make_context(sp, usable, trampoline);
+}
+
+void thread_launch(KThread* t) {
+  thread_prepare_context(t);
   if (!(t->flags_ & KT_IDLE)) setrunnable(t);
 }
 
@@ -321,10 +342,17 @@ void thread_discard(KThread* t) {
 int thread_start(kt_tid_t tid) {
   KThread* t = proctab::lookup(tid);
   if (!t) return ESRCH;
-  if (t->entry_ == nullptr) return ESRCH;  // reserved: kt_thread_launch starts it
-  ThreadState idle = ThreadState::kIdle;
-  // Only the starter moves a thread out of kIdle, so one CAS decides.
-  if (!t->state_.compare_exchange_strong(idle, ThreadState::kRunnable)) return ESRCH;
+  {
+    // A reserved thread (no entry yet, or being launched) is started by
+    // kt_thread_launch only; see thread_launch_reserved().
+    SpinGuard g(t->lock_);
+    if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) != ThreadState::kIdle ||
+        t->entry_ == nullptr || t->launching_)
+      return ESRCH;
+    t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
+  }
+  if (t->sigpending_.load(std::memory_order_seq_cst) & ~t->sigmask_.load(std::memory_order_seq_cst))
+    interrupt(t);
   setrunnable(t);
   return 0;
 }

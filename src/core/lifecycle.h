@@ -33,6 +33,10 @@ void* thread_carve(KThread* t, size_t size, size_t align);
 // thread_set_entry() replaces func/arg of an unlaunched thread.
 void thread_set_entry(KThread* t, void (*func)(void*), void* arg);
 
+// thread_prepare_context() gives an unlaunched thread its initial context
+// on its stack (the entry trampoline).
+void thread_prepare_context(KThread* t);
+
 // thread_launch() publishes the thread: runnable at once, or left idle
 // (KT_IDLE) for thread_start.
 void thread_launch(KThread* t);

@@ -45,7 +45,7 @@ const char* to_string(ThreadState s);
 
 inline constexpr uint32_t kThreadMagic = 0x6b746872;  // "kthr"
 inline constexpr uint32_t kFreeMagic = 0x66726565;    // "free"
-inline constexpr size_t kFaceAreaSize = 256;          // KT_FACE_AREA
+inline constexpr size_t kFaceAreaSize = 248;          // KT_FACE_AREA
 
 struct KThread {
   uint32_t magic_ = kFreeMagic;                         // [a-ish] checked on every handle lookup
@@ -93,6 +93,7 @@ struct KThread {
   Sleeper* joiner_slp_ KT_GUARDED_BY(lock_) = nullptr;  // where the joiner waits
   bool detached_ KT_GUARDED_BY(lock_) = false;          // joinable, but nobody will join
   bool exiting_ KT_GUARDED_BY(lock_) = false;           // past the point of no return
+  bool launching_ KT_GUARDED_BY(lock_) = false;         // a reserved thread being launched
   int exit_code_ KT_GUARDED_BY(lock_) = 0;
 
   // Entry.
@@ -130,8 +131,12 @@ struct KThread {
   char name_[KT_MAXCOMLEN + 1] = {};  // [I] published before the first run
 
   // Per-face state (a face's struct proc, lwp, Proc, error stack...). Zeroed
-  // at creation; the face owns its layout.
+  // at creation for the face that creates the thread (kt_thread_attr.init);
+  // the face owns its layout.
   alignas(64) unsigned char face_[kFaceAreaSize] = {};
+  // Which face made the thread (enum kt_face, kt/c/face.h); 0 for none.
+  // Cleared when the slot is reused, so a gone thread keeps it until then.
+  std::atomic<uint32_t> face_owner_{0};  // [a]
 
   kt_tid_t tid() const {
     return (uint64_t(gen_.load(std::memory_order_relaxed)) << 32) | (uint64_t(index_) + 1);

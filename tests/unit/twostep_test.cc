@@ -1,8 +1,10 @@
 // The two-step life cycle (AIX thread_create + kthread_start): a reserved
 // thread has a pid and a name but runs only once launched with an entry,
 // a stack and a data block copied to the top of that stack.
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "kt_test.h"
@@ -26,6 +28,39 @@ struct Block {
   int a;
   char text[16];
 };
+
+// kt_thread_start racing kt_thread_launch on a reserved thread: only the
+// launch starts it, exactly once, and never before its context is made.
+TEST_P(TwoStep, StartRacingLaunchNeverStartsItTwiceOrHalfMade) {
+  const int rounds = 300;
+  for (int i = 0; i < rounds; i++) {
+    kt_thread_attr a = named("raced");
+    kt_tid_t t = 0;
+    ASSERT_EQ(kt_thread_reserve(&a, &t), 0);
+    static std::atomic<int> runs;
+    runs = 0;
+    std::atomic<bool> go{false};
+    std::atomic<int> start_rc{-1};
+    std::thread starter([&] {
+      while (!go.load(std::memory_order_acquire)) {
+      }
+      int rc;
+      for (int k = 0; k < 200 && (rc = kt_thread_start(t)) == ESRCH &&
+                      kt_thread_state(t) == KT_IDLE_STATE;
+           k++) {
+      }
+      start_rc = rc;
+    });
+    kt_launch l{};
+    l.func = [](void*) { runs.fetch_add(1); };
+    go.store(true, std::memory_order_release);
+    ASSERT_EQ(kt_thread_launch(t, &l), 0);
+    starter.join();
+    EXPECT_EQ(start_rc.load(), ESRCH) << "round " << i;
+    ASSERT_EQ(kt_thread_join(t, nullptr), 0);
+    ASSERT_EQ(runs.load(), 1) << "round " << i;
+  }
+}
 
 TEST_P(TwoStep, ReservedThreadIsIdleUntilLaunchedWithACopyOfItsData) {
   kt_thread_attr a = named("aixw");

@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-/* The bytes of an area a face may use (the core keeps the owner after them). */
+/* The bytes of an area a face may use (the core keeps the owner apart). */
 #define KT_FACE_AREA 248
 
 /* The owners of areas. */
