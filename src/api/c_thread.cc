@@ -34,22 +34,37 @@ int kt_thread_create(const struct kt_thread_attr* attr, void (*func)(void*), voi
   if (!t) return err;
   if (out) *out = t->tid();  // published before the thread can run (R1)
   thread_launch(t);
+  preempt();
   return 0;
 }
 
-int kt_thread_start(kt_tid_t t) { return thread_start(t); }
+// Every primitive that can make a thread runnable ends in a preemption
+// point: a more urgent thread it woke on this vCPU runs at once.
+int kt_thread_start(kt_tid_t t) {
+  const int rc = thread_start(t);
+  preempt();
+  return rc;
+}
 
 int kt_thread_reserve(const struct kt_thread_attr* attr, kt_tid_t* out) {
   return thread_reserve(attr, out);
 }
 
-int kt_thread_launch(kt_tid_t t, const struct kt_launch* l) { return thread_launch_reserved(t, l); }
+int kt_thread_launch(kt_tid_t t, const struct kt_launch* l) {
+  const int rc = thread_launch_reserved(t, l);
+  preempt();
+  return rc;
+}
 
 void kt_thread_exit(int code) { thread_exit(code); }
 
 int kt_thread_join(kt_tid_t t, int* code) { return thread_join(t, code); }
 
-int kt_thread_detach(kt_tid_t t) { return thread_detach(t); }
+int kt_thread_detach(kt_tid_t t) {
+  const int rc = thread_detach(t);
+  preempt();
+  return rc;
+}
 
 kt_tid_t kt_thread_self(void) {
   KThread* t = curthread();
@@ -153,18 +168,30 @@ int kt_sleep_finish(uint64_t timo_ns, int do_sleep) {
   return sleep_finish(&t->slp_, deadline_after(timo_ns), do_sleep != 0);
 }
 
-int kt_wakeup(const void* wchan) { return wakeup_n(wchan, -1); }
-int kt_wakeup_one(const void* wchan) { return wakeup_n(wchan, 1); }
+int kt_wakeup(const void* wchan) {
+  const int n = wakeup_n(wchan, -1);
+  preempt();
+  return n;
+}
+
+int kt_wakeup_one(const void* wchan) {
+  const int n = wakeup_n(wchan, 1);
+  preempt();
+  return n;
+}
 
 int kt_interrupt(uint64_t t) {
   KThread* p = proctab::lookup(t);
   if (!p) return ESRCH;
-  // Checked again under lock_, where the slot is retired: a thread that
-  // exits meanwhile is not interrupted in the person of its successor.
-  SpinGuard g(p->lock_);
-  if (p->tid() != t || p->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
-    return ESRCH;
-  interrupt(p);
+  {
+    // Checked again under lock_, where the slot is retired: a thread that
+    // exits meanwhile is not interrupted in the person of its successor.
+    SpinGuard g(p->lock_);
+    if (p->tid() != t || p->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
+      return ESRCH;
+    interrupt(p);
+  }
+  preempt();
   return 0;
 }
 

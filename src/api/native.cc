@@ -6,6 +6,7 @@
 #include "core/kernel.h"
 #include "core/lifecycle.h"
 #include "core/ps.h"
+#include "core/sched.h"
 #include "kt/c/control.h"
 #include "kt/ps.hpp"
 #include "kt/sleep.hpp"
@@ -63,6 +64,7 @@ kt_tid_t thread_launch(void* token, void (*entry)(void*), void* arg) {
   thread_set_entry(t, entry, arg);
   const kt_tid_t tid = t->tid();
   kt::thread_launch(t);
+  preempt();  // a primitive's preemption point: a more urgent new thread runs now
   return tid;
 }
 

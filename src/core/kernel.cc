@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/futex.h"
 #include "core/biglock.h"
+#include "core/clock.h"
 #include "core/sched.h"
 #include "core/startup.h"
 #include "md/stack.h"
@@ -169,6 +170,9 @@ unsigned stop_vcpus(KernelState* k, uint64_t deadline) {
 // dispose() frees a stopped kernel, or, with host threads still busy in it,
 // abandons it to them: its memory stays, and the next boot starts afresh.
 void dispose(KernelState* k, unsigned busy) {
+  // The clock stops whatever the vCPUs do (stop_vcpus set stopping, which it
+  // looks at every tick), before the vCPUs it reads can go.
+  clock_stop(k);
   if (busy) {
     // A vCPU is still running a kernel thread that never reaches a
     // preemption point, or a host call has not returned.
@@ -348,7 +352,8 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   k->stack_size = (c.stack_size ? c.stack_size : KT_DEFAULT_STACK) * md::kSanitizerStackFactor;
   k->hz = c.hz ? c.hz : 1000;
   k->tick_ns = 1000000000ull / k->hz;
-  k->slice_ns = (c.slice_ticks ? c.slice_ticks : 10) * k->tick_ns;
+  k->slice_ticks = c.slice_ticks ? c.slice_ticks : 10;
+  k->slice_ns = k->slice_ticks * k->tick_ns;
   k->max_hostcalls = c.max_hostcalls ? c.max_hostcalls : 64;
   k->shutdown_wait_ms = c.shutdown_wait_ms ? c.shutdown_wait_ms : 2000;
   k->console = c.console ? c.console : stderr;
@@ -365,7 +370,8 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   md::overflow_handler_install();
   g_kernel.store(k, std::memory_order_release);
 
-  bool ok = true;
+  // The clock first: the vCPUs find it when they come out of a park.
+  bool ok = clock_start(k);
   {
     SpinGuard g(k->host_lock);
     for (unsigned i = 0; i < k->ncpu && ok; i++) ok = start_host(k, k->vcpu(i));

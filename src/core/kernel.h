@@ -22,12 +22,14 @@ struct KernelState {
   unsigned hz = 1000;
   uint64_t tick_ns = 1000000;
   uint64_t slice_ns = 10000000;
+  unsigned slice_ticks = 10;
   unsigned max_hostcalls = 64;
   unsigned shutdown_wait_ms = 2000;
   FILE* console = stderr;
   uint64_t boot_ns = 0;
 
   Vcpu* vcpus = nullptr;  // [I] ncpu of them
+  struct Clock* clock = nullptr;  // [I] set before the vCPUs start (core/clock.h)
   std::atomic<bool> stopping{false};
   std::atomic<unsigned> next_cpu{0};   // round robin for creation from host threads
   std::atomic<unsigned> nidle{0};      // vCPUs idle, a hint for waking stealers

@@ -7,12 +7,20 @@
 #include "base/clock.h"
 #include "base/futex.h"
 #include "core/biglock.h"
+#include "core/clock.h"
 #include "core/kernel.h"
 #include "core/lifecycle.h"
 #include "sync/sleepq.h"
 
 namespace kt {
 namespace {
+
+// restart_slice() gives the running thread a new slice without a switch
+// (it yielded with nobody to yield to): the clock sees the count move.
+void restart_slice(Vcpu* v) {
+  v->nswitch_.store(v->nswitch_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  v->slice_up_.store(false, std::memory_order_relaxed);
+}
 
 void add_count(std::atomic<uint32_t>& c, int d) {
   c.store(c.load(std::memory_order_relaxed) + uint32_t(d), std::memory_order_relaxed);
@@ -156,7 +164,10 @@ void idle_wait(KernelState* k, Vcpu* v) {
       !k->stopping.load(std::memory_order_seq_cst))
     futex_wait(&v->wake_seq_, seq, v->next_deadline_.load(std::memory_order_seq_cst));
   k->nidle.fetch_sub(1, std::memory_order_relaxed);
-  v->idle_.store(false, std::memory_order_relaxed);
+  // Dekker with the clock's parking: we publish that we are back, then
+  // look whether it parked (it publishes that, then looks at us).
+  v->idle_.store(false, std::memory_order_seq_cst);
+  clock_unpark(k);
 }
 
 // push_queued() puts a runnable thread on v's run queue and makes sure
@@ -293,7 +304,7 @@ void sched_yield() {
     panic("pid %d '%s' resumed after shutdown", t->pid_, t->name_);
   }
   if (!v->next_ && v->nrun_.load(std::memory_order_relaxed) == 0) {
-    v->slice_end_ = 0;
+    restart_slice(v);
     return;  // alone: keep running
   }
   KThread* next;
@@ -306,7 +317,7 @@ void sched_yield() {
       enqueue_locked(v, n, true);
     }
     if (v->nrun_.load(std::memory_order_relaxed) == 0 || best_locked(v) > t->pri_) {
-      v->slice_end_ = 0;
+      restart_slice(v);
       return;  // nobody as urgent: keep running
     }
     next = pop_locked(v);
@@ -317,22 +328,19 @@ void sched_yield() {
   biglock_reacquire(t, saved);
 }
 
-void preempt_slow() {
-  HostThread* h = host_self();
-  Vcpu* v = h ? h->vcpu : nullptr;
-  if (!v || !h->cur) return;
-  if (v->need_resched_.load(std::memory_order_relaxed)) return sched_yield();
-  const uint64_t now = now_coarse_ns();
-  if (v->slice_end_ == 0) {
-    v->slice_end_ = now + v->kernel->slice_ns;
-  } else if (now >= v->slice_end_) {
-    if (h->cur->sched_ == KT_SCHED_TS) {
-      h->cur->estcpu_++;
-      ts_update(h->cur);
+void preempt_slow(HostThread* h) {
+  Vcpu* v = h->vcpu;
+  KThread* t = h->cur;
+  // The clock says the slice is used up: a time-sharing thread pays for it
+  // in priority before it yields.
+  if (v->slice_up_.load(std::memory_order_relaxed)) {
+    v->slice_up_.store(false, std::memory_order_relaxed);
+    if (t->sched_ == KT_SCHED_TS) {
+      t->estcpu_++;
+      ts_update(t);
     }
-    return sched_yield();
   }
-  if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+  sched_yield();
 }
 
 void sched_exit(KThread* t) {

@@ -46,9 +46,15 @@ inline void setrunnable(KThread* t, bool tail = false) {
 void sched_yield();
 
 // preempt() is a preemption point: it yields if a more urgent thread became
-// runnable on this vCPU or the time slice is used up, and runs due timeouts.
-void preempt_slow();
-inline void preempt() { preempt_slow(); }
+// runnable on this vCPU or the clock says the slice is used up (and another
+// waits). Every kernel primitive passes one on its way out; the check is one
+// load when nothing is asked.
+void preempt_slow(HostThread* h);
+inline void preempt() {
+  HostThread* h = host_self();
+  if (h && h->cur && h->vcpu && h->vcpu->need_resched_.load(std::memory_order_relaxed))
+    preempt_slow(h);
+}
 
 // sched_exit() leaves the current thread's stack for good.
 [[noreturn]] void sched_exit(KThread* t);

@@ -67,7 +67,8 @@ inline KThread* pick_next(Vcpu* v) {
   h->hook.prev = prev;
   h->hook.lock = lock;
   h->cur = next;
-  v->slice_end_ = 0;
+  // A new slice: the clock counts its ticks from the last dispatch.
+  v->nswitch_.store(v->nswitch_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (next) {
     v->cur_pri_.store(next->pri_, std::memory_order_relaxed);
     next->vcpu_.store(v, std::memory_order_relaxed);

@@ -82,7 +82,8 @@ struct alignas(64) Vcpu {
   unsigned id = 0;                               // [I]
   std::atomic<int> cur_pri_{RunQueue::kLevels};  // [a] priority running now
   std::atomic<bool> need_resched_{false};        // [a] preempt at the next point
-  uint64_t slice_end_ = 0;                  // [h] coarse ns; 0 = starts at the next check
+  std::atomic<bool> slice_up_{false};            // [a] set by the clock with need_resched_
+  std::atomic<uint32_t> nswitch_{0};        // [a] dispatches, written by the owner only
   std::atomic<uint64_t> next_deadline_{0};  // [a] mirror of timers_.earliest()
   // next_: the thread most recently woken by a thread of this vCPU, run
   // next unless something more urgent is queued (Go's runnext). It skips the

@@ -67,6 +67,13 @@ void san_adopt_host(FiberSan* f) {
 }
 
 void san_release(FiberSan* f) {
+#if defined(KT_SANITIZE_ADDRESS)
+  // A stack given up holds the redzones of frames that were never popped
+  // (a thread ends inside a switch): clear them, since the memory goes back
+  // to its owner (a caller's stack) or to the pool.
+  if (f->stack_bottom) ASAN_UNPOISON_MEMORY_REGION(f->stack_bottom, f->stack_size);
+  f->stack_bottom = nullptr;
+#endif
 #if defined(KT_SANITIZE_THREAD)
   if (f->tsan_owned && f->tsan_fiber) __tsan_destroy_fiber(f->tsan_fiber);
   f->tsan_fiber = nullptr;

@@ -422,6 +422,30 @@ TEST_P(LongSlice, MoreUrgentWakeupPreemptsAtTheNextPreemptionPoint) {
   EXPECT_TRUE(saw);
 }
 
+// Every kernel primitive is a preemption point: waking (or creating) a more
+// urgent thread on one's own vCPU gives it the vCPU before the call returns.
+TEST_P(LongSlice, WakingAMoreUrgentThreadSwitchesBeforeTheWakeupReturns) {
+  int chan = 0;
+  std::atomic<int> stage{0};
+  bool ran_at_create = false, ran_at_wakeup = false;
+  run_in_kthread(
+      [&] {
+        Thread urgent({.name = "urgent", .priority = 40, .cpu = 0}, [&] {
+          stage = 1;
+          // Bounded: should the creation not switch, the wakeup below is
+          // lost, and the test fails instead of hanging.
+          if (kt_sleep(&chan, "urgent", 0, 10000000000ull) == 0) stage = 2;
+        });
+        ran_at_create = stage.load() == 1;  // it ran, and is asleep
+        kt_wakeup(&chan);
+        ran_at_wakeup = stage.load() == 2;
+        urgent.join();
+      },
+      {.priority = 100, .cpu = 0});
+  EXPECT_TRUE(ran_at_create);
+  EXPECT_TRUE(ran_at_wakeup);
+}
+
 TEST_P(LongSlice, AnEqualWaitsUntilTheSliceEndsOrAYield) {
   std::atomic<bool> other_ran{false};
   bool during = true, after_yield = false;

@@ -1,5 +1,6 @@
 // Timeouts are honoured whatever else the vCPU is doing.
 #include <cerrno>
+#include <chrono>
 
 #include "kt_test.h"
 
@@ -55,6 +56,39 @@ TEST(Timer, TimeoutFiresOnAnIdleVcpu) {
     Thread t({.cpu = 1}, [&] { rc = kt_sleep(&rc, "idle", 0, 2000000); });
   }
   EXPECT_EQ(rc, EWOULDBLOCK);
+  kt_shutdown(0);
+}
+
+// A thread that never reaches a preemption point holds its vCPU, but not
+// the timeouts begun there: the clock ends them, and the sleeper (unbound)
+// goes on on the idle vCPU while the hog still spins.
+TEST(Timer, TimeoutFiresOnAHoggedVcpuAndTheSleeperMovesOn) {
+  kt_config c{};
+  c.ncpu = 2;
+  ASSERT_EQ(kt_boot(&c), 0);
+  std::atomic<int> rc{-1};
+  std::atomic<int> woke_on{-1};
+  bool hog_saw = false;
+  run_in_kthread(
+      [&] {
+        Thread sleeper([&] {
+          rc = kt_sleep(&rc, "hogged", 0, 20000000);  // 20 ms
+          woke_on = kt_thread_cpu(kt_thread_self());
+        });
+        // Let it begin its sleep here, on vCPU 0.
+        while (sleeper.state() != State::kSleeping) kt_sleep(&hog_saw, "settle", 0, 100000);
+        // Hog vCPU 0: no preemption point until the sleeper is through (a
+        // generous bound guards against a hang).
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (rc.load() == -1 && std::chrono::steady_clock::now() < end) {
+        }
+        hog_saw = rc.load() != -1;
+        sleeper.join();
+      },
+      {.cpu = 0});
+  EXPECT_TRUE(hog_saw) << "the timeout waited for the hog";
+  EXPECT_EQ(rc.load(), EWOULDBLOCK);
+  EXPECT_EQ(woke_on.load(), 1);
   kt_shutdown(0);
 }
 
