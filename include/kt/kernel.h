@@ -82,7 +82,10 @@ int kt_boot(const struct kt_config* cfg);
  * threads still in it ("abandoned"). A handler that waits longer than the
  * bound (FreeBSD kproc_shutdown with a long kproc_shutdown_wait) is cut
  * short. Call from a host thread, not from a kernel thread. A no-op when no
- * kernel is up.
+ * kernel is up. Once it has begun, a host thread's kt_thread_create (and
+ * reserve, launch) returns ENXIO, as after it; a host thread's call that
+ * races kt_shutdown itself is the caller's bug, as using an object while
+ * another thread destroys it is.
  */
 void kt_shutdown(int howto);
 
@@ -101,9 +104,9 @@ enum kt_boot_phase {
 int kt_boot_phase(void);
 
 /*
- * kt_booted() says whether the system is up (KT_BOOT_UP). For now it also
- * says 1 to the kernel's own threads while it starts, for a face that still
- * asks it whether a thread may be created; use kt_boot_phase() for that.
+ * kt_booted() says whether the system is up (KT_BOOT_UP). Threads may be
+ * created from KT_BOOT_STARTING on (start-up functions create daemons):
+ * ask kt_boot_phase() for that.
  */
 int kt_booted(void);
 

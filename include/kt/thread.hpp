@@ -68,7 +68,7 @@ namespace detail {
 // The library side of Thread's constructor (src/api/native.cc).
 void* thread_prepare(const ThreadOptions& o, void** token);
 void* thread_carve(void* token, size_t size, size_t align);
-kt_tid_t thread_launch(void* token, void (*entry)(void*), void* arg);
+void thread_launch(void* token, void (*entry)(void*), void* arg, kt_tid_t* out);
 void thread_discard(void* token);
 
 template <typename F>
@@ -108,7 +108,7 @@ class Thread {
       detail::thread_discard(token);
       throw;
     }
-    tid_ = detail::thread_launch(token, &detail::invoke_and_destroy<Fn>, mem);
+    detail::thread_launch(token, &detail::invoke_and_destroy<Fn>, mem, &tid_);
   }
 
   template <typename F, typename = std::enable_if_t<std::is_invocable_v<std::decay_t<F>&>>>

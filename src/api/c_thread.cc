@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/racy.h"
 #include "core/biglock.h"
 #include "core/kernel.h"
 #include "core/lifecycle.h"
@@ -32,8 +33,9 @@ int kt_thread_create(const struct kt_thread_attr* attr, void (*func)(void*), voi
   int err;
   KThread* t = thread_alloc(attr, func, arg, &err);
   if (!t) return err;
+  thread_prepare_context(t);
   if (out) *out = t->tid();  // published before the thread can run (R1)
-  thread_launch(t);
+  thread_release(t);
   preempt();
   return 0;
 }
@@ -75,19 +77,37 @@ void kt_thread_yield(void) { kt::sched_yield(); }
 
 void kt_preempt(void) { preempt(); }
 
+// Introspection reads under the thread's lock once its handle is checked
+// there (with_live): a slot freed meanwhile is never read in the person of
+// the thread that took it. Fields the thread itself changes without the
+// lock (its priority) are a moment stale at worst, and said to be so.
 int kt_thread_pid(kt_tid_t t) {
-  KThread* p = proctab::lookup(t);
-  return p ? p->pid_ : -1;
+  int pid = -1;
+  with_live(t, [&](KThread* p) {
+    p->lock_.assert_held();
+    pid = p->pid_;
+  });
+  return pid;
 }
 
 int kt_thread_state(kt_tid_t t) {
-  KThread* p = proctab::lookup(t);
-  return p ? int(p->state_.load(std::memory_order_relaxed)) : -1;
+  int s = -1;
+  with_live(t, [&](KThread* p) {
+    p->lock_.assert_held();
+    s = int(p->state_.load(std::memory_order_relaxed));
+  });
+  return s;
 }
 
 int kt_thread_priority(kt_tid_t t) {
-  KThread* p = proctab::lookup(t);
-  return p ? p->pri_ : -1;
+  int pri = -1;
+  with_live(t, [&](KThread* p) {
+    p->lock_.assert_held();
+    KT_RACY_READS_BEGIN();
+    pri = p->pri_;
+    KT_RACY_READS_END();
+  });
+  return pri;
 }
 
 int kt_thread_set_priority(kt_tid_t t, int pri) {
@@ -103,19 +123,23 @@ int kt_thread_set_priority(kt_tid_t t, int pri) {
 }
 
 int kt_thread_cpu(kt_tid_t t) {
-  KThread* p = proctab::lookup(t);
-  if (!p) return -1;
-  Vcpu* v = p->vcpu_.load(std::memory_order_relaxed);
-  return v ? int(v->id) : -1;
+  int cpu = -1;
+  with_live(t, [&](KThread* p) {
+    p->lock_.assert_held();
+    Vcpu* v = p->vcpu_.load(std::memory_order_relaxed);
+    cpu = v ? int(v->id) : -1;
+  });
+  return cpu;
 }
 
 int kt_thread_name(kt_tid_t t, char* buf, size_t len) {
-  KThread* p = proctab::lookup(t);
-  if (!p) return ESRCH;
-  if (!buf || len == 0) return EINVAL;
-  strncpy(buf, p->name_, len - 1);
-  buf[len - 1] = '\0';
-  return 0;
+  if (!buf || len == 0) return proctab::lookup(t) ? EINVAL : ESRCH;
+  const bool live = with_live(t, [&](KThread* p) {
+    p->lock_.assert_held();
+    strncpy(buf, p->name_, len - 1);
+    buf[len - 1] = '\0';
+  });
+  return live ? 0 : ESRCH;
 }
 
 int kt_thread_exit_status(kt_tid_t t, int* code) {
@@ -129,11 +153,12 @@ int kt_thread_exit_status(kt_tid_t t, int* code) {
 }
 
 int kt_thread_stack(kt_tid_t t, size_t* nominal, size_t* mapped) {
-  KThread* p = proctab::lookup(t);
-  if (!p) return ESRCH;
-  if (nominal) *nominal = p->stack_nominal_;
-  if (mapped) *mapped = p->stack_.size;
-  return 0;
+  const bool live = with_live(t, [&](KThread* p) {
+    p->lock_.assert_held();
+    if (nominal) *nominal = p->stack_nominal_;
+    if (mapped) *mapped = p->stack_.size;
+  });
+  return live ? 0 : ESRCH;
 }
 
 void kt_hostcall_enter(void) { hostcall_enter(); }
@@ -181,18 +206,14 @@ int kt_wakeup_one(const void* wchan) {
 }
 
 int kt_interrupt(uint64_t t) {
-  KThread* p = proctab::lookup(t);
-  if (!p) return ESRCH;
-  {
-    // Checked again under lock_, where the slot is retired: a thread that
-    // exits meanwhile is not interrupted in the person of its successor.
-    SpinGuard g(p->lock_);
-    if (p->tid() != t || p->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
-      return ESRCH;
+  // Under the thread's lock, where the slot is retired: a thread that exits
+  // meanwhile is not interrupted in the person of its successor.
+  const bool live = with_live(t, [](KThread* p) {
+    p->lock_.assert_held();
     interrupt(p);
-  }
+  });
   preempt();
-  return 0;
+  return live ? 0 : ESRCH;
 }
 
 }  // extern "C"

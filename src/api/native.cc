@@ -59,13 +59,13 @@ void* thread_carve(void* token, size_t size, size_t align) {
   return kt::thread_carve(static_cast<KThread*>(token), size, align);
 }
 
-kt_tid_t thread_launch(void* token, void (*entry)(void*), void* arg) {
+void thread_launch(void* token, void (*entry)(void*), void* arg, kt_tid_t* out) {
   auto* t = static_cast<KThread*>(token);
   thread_set_entry(t, entry, arg);
-  const kt_tid_t tid = t->tid();
-  kt::thread_launch(t);
+  thread_prepare_context(t);
+  *out = t->tid();  // the handle is the creator's before the thread runs (R1)
+  thread_release(t);
   preempt();  // a primitive's preemption point: a more urgent new thread runs now
-  return tid;
 }
 
 void thread_discard(void* token) { kt::thread_discard(static_cast<KThread*>(token)); }

@@ -418,16 +418,7 @@ extern "C" void kt_shutdown(int howto) {
   g_boot_state.store(KT_BOOT_DOWN, std::memory_order_release);
 }
 
-// TODO(#3): the FreeBSD face tests kt_booted() for "called too soon", which
-// kproc_start must pass from a start-up function; until it tests
-// kt_boot_phase(), the kernel's own threads see a starting kernel as up.
-extern "C" int kt_booted(void) {
-  const int phase = g_boot_state.load(std::memory_order_acquire);
-  if (phase == KT_BOOT_UP) return 1;
-  if (phase != KT_BOOT_STARTING) return 0;
-  const KThread* t = curthread();
-  return t && t->kernel_ == kern();
-}
+extern "C" int kt_booted(void) { return g_boot_state.load(std::memory_order_acquire) == KT_BOOT_UP; }
 extern "C" int kt_boot_phase(void) { return g_boot_state.load(std::memory_order_acquire); }
 extern "C" unsigned kt_ncpu(void) {
   KernelState* k = kern();

@@ -55,24 +55,6 @@ struct KernelState {
 // kern() is the running kernel, or nullptr.
 KernelState* kern();
 
-// with_live() calls f(t) with t's lock_ held if tid still names a live
-// thread under that lock, and says whether it did. A handle checked only
-// before taking the lock may name a descriptor already retired and handed
-// to another thread (proctab::free moves the generation under lock_). f
-// starts with t->lock_.assert_held(): the analysis sees a lambda apart from
-// the guard that holds the lock for it.
-// TODO(#2): belongs beside proctab::lookup in core/thread.h.
-template <typename F>
-bool with_live(kt_tid_t tid, F&& f) {
-  KThread* t = proctab::lookup(tid);
-  if (!t) return false;
-  SpinGuard g(t->lock_);
-  if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
-    return false;
-  f(t);
-  return true;
-}
-
 // console_printf() prints on the kernel console (stderr by default).
 void console_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -13,6 +13,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "kt/c/face.h"
+#include "md/fpu.h"
 #include "sync/note.h"
 #include "sync/sleepq.h"
 
@@ -50,6 +51,19 @@ int validate(const kt_thread_attr* a, void (*func)(void*), const KernelState* k)
 
 [[noreturn]] void exit_final(KThread* t);
 
+// kernel_for_creation() is the kernel a new thread goes into, or nullptr.
+// A host thread may create only while the system starts or is up: once
+// kt_shutdown has begun it gets ENXIO, as after it (a create that truly
+// races kt_shutdown from another host thread is the caller's bug, as using
+// an object while it is destroyed is; see kt/kernel.h). A kernel thread runs
+// only while its vCPU does, and may create until the end.
+KernelState* kernel_for_creation() {
+  KernelState* k = kern();
+  if (!k || curthread()) return k;
+  const int phase = kt_boot_phase();
+  return phase == KT_BOOT_STARTING || phase == KT_BOOT_UP ? k : nullptr;
+}
+
 // enter() calls the entry function. Exit's forced unwind ends when it has
 // left this frame (see unwind_stop), before the trampoline's handlers are
 // looked at.
@@ -82,6 +96,10 @@ void trampoline(md::Transfer tr) {
 // exit_final() is the part of exit after the unwinding: wait for the
 // joiner, give up the big lock, leave the stack.
 [[noreturn]] void exit_final(KThread* t) {
+  // Sections left open (a C thread that exits inside kthread_fpu_enter):
+  // nothing computed in them survives on this host thread, first thing,
+  // before any switch (a joinable thread may wait below).
+  if (KT_UNLIKELY(t->fpu_depth_)) md::fpu_wipe();
   // The big lock is a sleeping lock: let it go before lock_, since a
   // joinable thread may still have to wait for its joiner under lock_.
   if (t->biglock_depth_) biglock_release_all(t);
@@ -166,6 +184,7 @@ KThread* alloc_descriptor(const kt_thread_attr* a, KernelState* k, int* err, boo
     t->detached_ = false;
     t->exiting_ = false;
     t->launching_ = false;
+    t->startable_ = false;
     t->exit_code_ = 0;
     KT_ASSERT(t->notes_ == nullptr);  // retire_locked() freed them
   }();
@@ -223,7 +242,9 @@ const char* thread_attr_problem(const kt_thread_attr* a, void (*func)(void*)) {
 
 KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, int* err,
                       bool exempt) {
-  KernelState* k = kern();
+  // The kernel's own threads (start-up, shutdown) are made whatever the
+  // phase: they are what moves it.
+  KernelState* k = exempt ? kern() : kernel_for_creation();
   if (!k) {
     *err = ENXIO;
     return nullptr;
@@ -243,7 +264,7 @@ KThread* thread_alloc(const kt_thread_attr* a, void (*func)(void*), void* arg, i
 }
 
 int thread_reserve(const kt_thread_attr* a, kt_tid_t* out) {
-  KernelState* k = kern();
+  KernelState* k = kernel_for_creation();
   if (!k) return ENXIO;
   if (!a || a->stack_top || a->stack_len || a->stack_size || a->data || a->data_len) return EINVAL;
   int err = validate(
@@ -258,7 +279,7 @@ int thread_reserve(const kt_thread_attr* a, kt_tid_t* out) {
 }
 
 int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
-  KernelState* k = kern();
+  KernelState* k = kernel_for_creation();
   if (!k) return ENXIO;
   if (!l || !l->func || (l->stack_top == nullptr) != (l->stack_len == 0) ||
       (l->stack_top && l->stack_len < KT_MIN_STACK) || (l->data_len && !l->data) ||
@@ -328,9 +349,15 @@ void thread_prepare_context(KThread* t) {
   t->ctx_ = md::make_context(sp, usable, trampoline);
 }
 
+void thread_release(KThread* t) {
+  if (!(t->flags_ & KT_IDLE)) return setrunnable(t);
+  SpinGuard g(t->lock_);
+  t->startable_ = true;
+}
+
 void thread_launch(KThread* t) {
   thread_prepare_context(t);
-  if (!(t->flags_ & KT_IDLE)) setrunnable(t);
+  thread_release(t);
 }
 
 void thread_discard(KThread* t) {
@@ -343,12 +370,14 @@ int thread_start(kt_tid_t tid) {
   KThread* t = proctab::lookup(tid);
   if (!t) return ESRCH;
   {
-    // A reserved thread (no entry yet, or being launched) is started by
-    // kt_thread_launch only; see thread_launch_reserved().
+    // Only a thread created idle whose context is made (thread_release) is
+    // started here; a reserved one only by kt_thread_launch, and a handle
+    // published before its thread's context existed finds nothing to start.
     SpinGuard g(t->lock_);
     if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) != ThreadState::kIdle ||
-        t->entry_ == nullptr || t->launching_)
+        !t->startable_)
       return ESRCH;
+    t->startable_ = false;
     t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
   }
   if (t->sigpending_.load(std::memory_order_seq_cst) & ~t->sigmask_.load(std::memory_order_seq_cst))

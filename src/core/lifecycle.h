@@ -37,6 +37,10 @@ void thread_set_entry(KThread* t, void (*func)(void*), void* arg);
 // on its stack (the entry trampoline).
 void thread_prepare_context(KThread* t);
 
+// thread_release() lets a prepared thread go: runnable at once, or (KT_IDLE)
+// startable by thread_start. Callers publish the handle between the two.
+void thread_release(KThread* t);
+
 // thread_launch() publishes the thread: runnable at once, or left idle
 // (KT_IDLE) for thread_start.
 void thread_launch(KThread* t);

@@ -94,6 +94,7 @@ struct KThread {
   bool detached_ KT_GUARDED_BY(lock_) = false;          // joinable, but nobody will join
   bool exiting_ KT_GUARDED_BY(lock_) = false;           // past the point of no return
   bool launching_ KT_GUARDED_BY(lock_) = false;         // a reserved thread being launched
+  bool startable_ KT_GUARDED_BY(lock_) = false;         // KT_IDLE, context made: start may run it
   int exit_code_ KT_GUARDED_BY(lock_) = 0;
 
   // Entry.
@@ -223,6 +224,23 @@ void proctab::for_each(F&& f) {
     for (unsigned j = 0; j < kSlabSize; j++)
       if (s[j].state_.load(std::memory_order_acquire) != ThreadState::kFree) f(&s[j]);
   }
+}
+
+// with_live() calls f(t) with t's lock_ held if tid still names a live
+// thread under that lock, and says whether it did. A handle checked only
+// before taking the lock may name a descriptor already retired and handed
+// to another thread (proctab::free moves the generation under lock_). f
+// starts with t->lock_.assert_held(): the analysis sees a lambda apart from
+// the guard that holds the lock for it.
+template <typename F>
+bool with_live(kt_tid_t tid, F&& f) {
+  KThread* t = proctab::lookup(tid);
+  if (!t) return false;
+  SpinGuard g(t->lock_);
+  if (t->tid() != tid || t->state_.load(std::memory_order_relaxed) == ThreadState::kFree)
+    return false;
+  f(t);
+  return true;
 }
 
 // Who is running: never cached across a switch (see md/host_slot.h). The

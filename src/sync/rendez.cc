@@ -103,12 +103,17 @@ extern "C" int kt_rendez_sleep(struct kt_rendez* r, int (*cond)(void*), void* ar
   const uint64_t deadline = deadline_after(timo_ns);
   const bool intr = flags & KT_SLEEP_INTR;
   const kt_tid_t me = t->tid();
-  uint64_t none = 0;
-  if (!__atomic_compare_exchange_n(&r->sleeper, &none, me, false, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_RELAXED) &&
-      none != me) {
-    panic("double sleep: pid %d '%s' sleeps on a Rendez that already has a sleeper", t->pid_,
-          t->name_);
+  // Claim the Rendez. A sleeper that is gone (left behind by a shutdown,
+  // the Rendez being a static that outlives the kernel) is no sleeper: its
+  // handle is stale, and is replaced like an empty one.
+  for (uint64_t cur = 0;;) {
+    if (__atomic_compare_exchange_n(&r->sleeper, &cur, me, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_RELAXED) ||
+        cur == me)
+      break;
+    if (proctab::lookup(cur))
+      panic("double sleep: pid %d '%s' sleeps on a Rendez that already has a sleeper", t->pid_,
+            t->name_);
   }
   // Queue first, then test: a wakeup after the test finds us queued.
   sleep_setup(&t->slp_, r, "rendez", intr ? kSleepIntr : 0);

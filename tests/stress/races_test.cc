@@ -250,6 +250,11 @@ TEST_P(Races, StaleHandlesNeverReachTheSlotsNextThread) {
         EXPECT_TRUE(j == ESRCH || j == EINVAL) << j;
         kt_note_count(t);
         kt_sigpending(t);
+        const int i = kt_interrupt(t);
+        EXPECT_TRUE(i == 0 || i == ESRCH) << i;
+        kt_thread_pid(t);
+        kt_thread_state(t);
+        EXPECT_EQ(kt_thread_start(t), ESRCH);  // never idle: nothing to start, stale or not
         spin(r.delay());
         kt_thread_yield();  // a preemption point, for whatever was stolen onto this vCPU
       }

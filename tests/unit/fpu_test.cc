@@ -448,6 +448,20 @@ TEST_P(Fpu, BreakingInsideASectionLeavesNoSecret) {
   EXPECT_EQ(seen.secrets(), 0);
 }
 
+// A C thread (kthread_fpu_enter without a scope) that exits inside its
+// section leaves no secret either.
+TEST_P(Fpu, ExitingInsideACSectionLeavesNoSecret) {
+  FpState seen{};
+  leaves_in_a_section_then_watcher_looks(
+      [] {
+        kt_fpu_enter();
+        load_secrets();
+        kt_thread_exit(0);
+      },
+      &seen);
+  EXPECT_EQ(seen.secrets(), 0);
+}
+
 TEST_P(Fpu, ExitingThroughAnOpenCxxSectionLeavesNoSecret) {
   FpState seen{};
   leaves_in_a_section_then_watcher_looks(

@@ -1,8 +1,11 @@
 // Creating, running, exiting and joining kernel threads.
+#include <atomic>
 #include <cerrno>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
+#include "kt/c/startup.h"
 #include "kt_test.h"
 
 namespace kt::test {
@@ -274,6 +277,41 @@ TEST(LifecycleNoKernel, BootValidatesAndRefusesASecondBoot) {
   EXPECT_EQ(kt_boot(&c), EBUSY);
   kt_shutdown(0);
   EXPECT_EQ(kt_booted(), 0);
+}
+
+// Once kt_shutdown has begun (its handlers run), a host thread can no
+// longer create a kernel thread: ENXIO, and nothing is created. (A shutdown
+// handler holds the shutdown there while a host thread tries.)
+TEST(LifecycleNoKernel, HostCreationDuringShutdownIsEnxio) {
+  kt_config c{};
+  c.ncpu = 2;
+  ASSERT_EQ(kt_boot(&c), 0);
+  struct Probe {
+    std::atomic<int> rc{-1};
+    std::atomic<bool> tried{false};
+  } probe;
+  void* tag = kt_shutdown_register(
+      KT_SHUTDOWN_PRE_SYNC,
+      [](void* arg, int) {
+        auto* p = static_cast<Probe*>(arg);
+        std::thread host([p] {
+          kt_thread_attr a{};
+          a.name = "late";
+          a.pri = -1;
+          a.cpu = -1;
+          a.flags = KT_MPSAFE;
+          kt_tid_t t = 0;
+          p->rc = kt_thread_create(&a, [](void*) {}, nullptr, &t);
+          p->tried = true;
+        });
+        host.join();
+      },
+      &probe, 0);
+  ASSERT_NE(tag, nullptr);
+  kt_shutdown(0);
+  EXPECT_TRUE(probe.tried.load());
+  EXPECT_EQ(probe.rc.load(), ENXIO);
+  EXPECT_EQ(proctab::nprocs(), 0u);
 }
 
 TEST(LifecycleDeath, ExitFromHostThreadPanics) {

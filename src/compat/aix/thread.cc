@@ -64,7 +64,7 @@ void post_held(AixThread* a) {
 }  // namespace
 
 extern "C" tid_t thread_create(void) {
-  if (!kt_booted()) kt_panic("thread_create: called before kt_boot");
+  if (kt_boot_phase() < KT_BOOT_STARTING) kt_panic("thread_create: called before kt_boot");
   kt_thread_attr a{};
   a.name = "kthread";
   a.pri = -1;

@@ -109,7 +109,7 @@ extern "C" struct proc* kt_freebsd_curproc(void) {
 
 extern "C" int kthread_create(void (*func)(void*), void* arg, struct proc** newpp, int flags,
                               int pages, const char* fmt, ...) {
-  if (!kt_booted()) kt_panic("kthread_create called too soon");
+  if (kt_boot_phase() < KT_BOOT_STARTING) kt_panic("kthread_create called too soon");
   if (!func || !fmt) return EINVAL;
   if (flags & RFCFDG) return EINVAL;  // "can't copy and clear": fork1 adds RFFDG
   if (flags & ~kKnownFlags) return EINVAL;

@@ -100,7 +100,7 @@ extern "C" lwp_t* kt_netbsd_curlwp(void) {
 
 extern "C" int kthread_create(pri_t pri, int flags, struct cpu_info* ci, void (*func)(void*),
                               void* arg, lwp_t** newlp, const char* fmt, ...) {
-  if (!kt_booted()) kt_panic("kthread_create: called before kt_boot");
+  if (kt_boot_phase() < KT_BOOT_STARTING) kt_panic("kthread_create: called before kt_boot");
   if (!func || !fmt) return EINVAL;
   if (flags & ~(KTHREAD_IDLE | KTHREAD_MPSAFE | KTHREAD_INTR | KTHREAD_TS | KTHREAD_MUSTJOIN))
     return EINVAL;

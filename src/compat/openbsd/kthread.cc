@@ -54,7 +54,7 @@ extern "C" struct proc* kt_openbsd_curproc(void) {
 
 extern "C" int kthread_create(void (*func)(void*), void* arg, struct proc** newpp,
                               const char* name) {
-  if (!kt_booted())
+  if (kt_boot_phase() < KT_BOOT_STARTING)
     kt_panic("kthread_create: called before the system is up; use kthread_create_deferred");
   if (!func || !name) return EINVAL;
   // strlcpy into p_comm: the name is at most MAXCOMLEN characters, in ps too.

@@ -77,7 +77,7 @@ void wait_for_slot() {
 extern "C" Proc* kt_plan9_up(void) { return static_cast<Proc*>(kt_face_self(KT_FACE_PLAN9)); }
 
 extern "C" void kproc(char* name, void (*func)(void*), void* arg) {
-  if (!kt_booted()) kt_panic("kproc: called before kt_boot");
+  if (kt_boot_phase() < KT_BOOT_STARTING) kt_panic("kproc: called before kt_boot");
   if (!name || !func) kt_panic("kproc: nil %s", !name ? "name" : "func");
   // The name rides in the start block, so the stack must hold it: a name
   // that might take more than a quarter of the smallest stack gets a bigger one.
