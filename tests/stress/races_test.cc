@@ -403,7 +403,10 @@ TEST_P(Races, SuspendRacesResume) {
   Neighbours neighbours(3, ncpu(), seed);
   Step go, resumer_done;
   std::atomic<long> progress{0};
-  std::atomic<bool> stop{false}, resume_planned{false}, deaf{false};
+  std::atomic<bool> stop{false}, resume_planned{false};
+  // A deaf round's number, and the last the target has seen: the request is
+  // made only once the target surely no longer checks.
+  std::atomic<long> deaf{0}, heard_deaf{0};
   long rounds = 0, acked = 0, timed_out = 0, bad = 0;
   const Budget budget(kBudget, 100 / kScale, 1000000);
   Thread target({.name = "target", .cpu = 1}, [&] {
@@ -411,7 +414,10 @@ TEST_P(Races, SuspendRacesResume) {
     while (!stop.load(std::memory_order_acquire)) {
       progress.fetch_add(1, std::memory_order_release);
       spin(r.delay());
-      if (!deaf.load(std::memory_order_acquire)) kt_suspend_check(kt_thread_self());
+      if (const long d = deaf.load(std::memory_order_acquire))
+        heard_deaf.store(d, std::memory_order_release);
+      else
+        kt_suspend_check(kt_thread_self());
       if (r.below(4) == 0) kt_thread_yield();
     }
   });
@@ -436,7 +442,11 @@ TEST_P(Races, SuspendRacesResume) {
       const bool unheard = r.below(8) == 0;
       const bool resume = !unheard && r.below(4) != 0;
       const uint64_t timeout = unheard || r.below(8) != 0 ? 2000 + r.below(500000) : 0;
-      deaf.store(unheard, std::memory_order_release);
+      if (unheard) {
+        deaf.store(i, std::memory_order_release);
+        if (!poll_until([&] { return heard_deaf.load(std::memory_order_acquire) == i; }))
+          fail(i, "the target never saw it was deaf", 0);
+      }
       resume_planned.store(resume, std::memory_order_release);
       go.publish(i);
       const int rc = kt_suspend(target.id(), timeout);
@@ -447,7 +457,7 @@ TEST_P(Races, SuspendRacesResume) {
       if (unheard) {
         if (rc != EWOULDBLOCK) fail(i, "unheard, yet not timed out", rc);
         if (!kt_suspend_pending(target.id())) fail(i, "a timed-out request is not pending", rc);
-        deaf.store(false, std::memory_order_release);
+        deaf.store(0, std::memory_order_release);
       } else if (!resume && rc == 0) {
         // Acknowledged, and nobody resumed: it stays suspended, frozen.
         if (!wait_for_state(target.id(), KT_SUSPENDED)) fail(i, "acknowledged, not suspended", rc);
