@@ -6,6 +6,8 @@
 //   SleepWakeup:  each thread sleeps on its own channel with the two-phase
 //                 kt_sleep_setup/kt_sleep_finish around a test of `turn`, so
 //                 no wakeup is lost; the other sets turn and kt_wakeup()s it.
+//   SleepUnless:  the same with the one-hold sleep, kt_sleep_unless (the
+//                 turn tested under the channel's lock).
 //   CondVar:      the same ping-pong through kt::Mutex + kt::CondVar (one
 //                 condition variable per side, notify_one).
 //   Yield:        kt_thread_yield() between two runnable threads.
@@ -41,12 +43,19 @@ constexpr int kWarmup = 1000;
 struct Court {
   alignas(64) int turn = 0;
   bool stop = false;
+  bool one_hold = false;  // kt_sleep_unless: the turn tested under the channel's lock
   alignas(64) char chan[2][64] = {};
 
   int load_turn() const { return __atomic_load_n(&turn, __ATOMIC_ACQUIRE); }
+  static int turn_is_0(void* p) { return static_cast<Court*>(p)->load_turn() == 0; }
+  static int turn_is_1(void* p) { return static_cast<Court*>(p)->load_turn() == 1; }
 
   void await_turn(int me) {
     while (load_turn() != me) {
+      if (one_hold) {
+        kt_sleep_unless(chan[me], "court", 0, 0, me ? turn_is_1 : turn_is_0, this);
+        continue;
+      }
       kt_sleep_setup(chan[me], "court", 0);
       kt_sleep_finish(0, load_turn() != me);
     }
@@ -58,9 +67,11 @@ struct Court {
 };
 
 // Player 0 runs the benchmark loop; player 1 returns every serve.
-void sleep_wakeup(benchmark::State& state, unsigned ncpu, int cpu_a, int cpu_b) {
+void sleep_wakeup(benchmark::State& state, unsigned ncpu, int cpu_a, int cpu_b,
+                  bool one_hold = false) {
   Booted k(ncpu);
   Court c;
+  c.one_hold = one_hold;
   auto pong = [&] {
     for (;;) {
       c.await_turn(1);
@@ -92,6 +103,9 @@ void sleep_wakeup(benchmark::State& state, unsigned ncpu, int cpu_a, int cpu_b) 
 
 void BM_Switch_SleepWakeup(benchmark::State& state) { sleep_wakeup(state, 1, 0, 0); }
 BENCHMARK(BM_Switch_SleepWakeup)->UseRealTime();
+
+void BM_Switch_SleepUnless(benchmark::State& state) { sleep_wakeup(state, 1, 0, 0, true); }
+BENCHMARK(BM_Switch_SleepUnless)->UseRealTime();
 
 void BM_Switch_SleepWakeupCrossVcpu(benchmark::State& state) { sleep_wakeup(state, 2, 0, 1); }
 BENCHMARK(BM_Switch_SleepWakeupCrossVcpu)->UseRealTime();

@@ -243,16 +243,20 @@ int main(int argc, char** argv) {
 
   // pingpong_same: one-way hand-off between two threads on one CPU.
   const double same = kt::pingpong_same(o);
+  const double same_2p = kt::pingpong_same_two_phase(o);
   const double same_cv = kt::pingpong_same_cv(o);
   const double fiber_same = fb::pingpong_same(o);
   const double cv_same = pt::pingpong_cv(o, false);
   const std::string ps = "pingpong_same (sleep/wakeup, 1 vCPU)";
+  const std::string p2 = "pingpong_same (two-phase sleep/wakeup, 1 vCPU)";
   const std::string pc = "pingpong_same (kt_mutex+kt_cv, 1 vCPU)";
   row(ps, same, "raw Boost.Context jump (floor)", cx::pingpong(o), "ns");
   row(ps, same, "Boost.Fiber mutex+condvar", fiber_same, "ns");
   row(ps, same, "std::thread mutex+condvar, CPU 0", cv_same, "ns");
   row(ps, same, "raw futex, CPU 0", pt::pingpong_futex(o, false), "ns");
   if (have_go) row(ps, same, "Go unbuffered chans, GOMAXPROCS=1", g("go1 pingpong"), "ns");
+  row(p2, same_2p, "Boost.Fiber mutex+condvar", fiber_same, "ns");
+  if (have_go) row(p2, same_2p, "Go unbuffered chans, GOMAXPROCS=1", g("go1 pingpong"), "ns");
   row(pc, same_cv, "Boost.Fiber mutex+condvar", fiber_same, "ns");
   row(pc, same_cv, "std::thread mutex+condvar, CPU 0", cv_same, "ns");
 

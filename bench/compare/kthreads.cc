@@ -81,15 +81,24 @@ struct Gate {
 
 void gate_wait(void* g) { static_cast<Gate*>(g)->wait(); }
 
-// Court: two players, each sleeping on its own channel until its turn.
+// Court: two players, each sleeping on its own channel until its turn:
+// with the one-hold sleep (the turn tested under the channel's lock,
+// kt_sleep_unless), or the two-phase one (queue, test, block).
 struct Court {
   alignas(64) int turn = 0;
+  bool two_phase = false;
   alignas(64) char chan[2][64] = {};
   int load_turn() const { return __atomic_load_n(&turn, __ATOMIC_ACQUIRE); }
+  static int turn_is_0(void* p) { return static_cast<Court*>(p)->load_turn() == 0; }
+  static int turn_is_1(void* p) { return static_cast<Court*>(p)->load_turn() == 1; }
   void await(int me) {
     while (load_turn() != me) {
-      kt_sleep_setup(chan[me], "court", 0);
-      kt_sleep_finish(0, load_turn() != me);
+      if (two_phase) {
+        kt_sleep_setup(chan[me], "court", 0);
+        kt_sleep_finish(0, load_turn() != me);
+      } else {
+        kt_sleep_unless(chan[me], "court", 0, 0, me ? turn_is_1 : turn_is_0, this);
+      }
     }
   }
   void pass(int me) {
@@ -100,8 +109,9 @@ struct Court {
 
 // court_pingpong(): ns per one-way hand-off over n round trips, player 0 on
 // cpu0 and player 1 on cpu1.
-double court_pingpong(long n, int cpu0, int cpu1) {
+double court_pingpong(long n, int cpu0, int cpu1, bool two_phase = false) {
   Court c;
+  c.two_phase = two_phase;
   uint64_t t0 = 0, t1 = 0;
   const long total = n + kWarmup;
   auto player1 = [&] {
@@ -188,6 +198,11 @@ double spawn_batch(const Opts& o) {
 double pingpong_same(const Opts& o) {
   Boot k(1);
   return median(o, [&] { return court_pingpong(2000000 / o.scale, 0, 0); });
+}
+
+double pingpong_same_two_phase(const Opts& o) {
+  Boot k(1);
+  return median(o, [&] { return court_pingpong(2000000 / o.scale, 0, 0, true); });
 }
 
 double pingpong_cross(const Opts& o) {

@@ -14,6 +14,10 @@ namespace kt {
 struct ProcInfo {
   kt_tid_t id = 0;        // the thread's handle
   int pid = 0;
+  // The parent: proc0 (pid 0, "swapper", the kernel itself, which owns the
+  // one address space they share) for every kernel thread, itself included
+  // (the thread that runs the start-up functions is proc0's own, pid 0).
+  int ppid = 0;
   std::string name;
   State state = State::kGone;
   std::string wmesg;      // what it sleeps on, while asleep or suspended

@@ -49,8 +49,9 @@ const char* const kListName[3] = {"shutdown_pre_sync", "shutdown_post_sync", "sh
 
 // Runs fn in a kernel thread called name and waits for it from this host
 // thread: start-up functions may sleep. The wait is unbounded, as a real
-// kernel's boot is: start-up has nothing to fall back on.
-void run_in_kthread(const char* name, void (*fn)(void*), void* arg) {
+// kernel's boot is: start-up has nothing to fall back on. With proc0 the
+// thread is proc0's own: pid 0, every kernel thread's parent.
+void run_in_kthread(const char* name, void (*fn)(void*), void* arg, bool proc0 = false) {
   kt_thread_attr a{};
   a.name = name;
   a.pri = KT_PRI_KERNEL;
@@ -63,6 +64,7 @@ void run_in_kthread(const char* name, void (*fn)(void*), void* arg) {
     console_printf("%s: cannot create its kernel thread (error %d); skipped\n", name, err);
     return;
   }
+  if (proc0) t->pid_ = 0;  // before it can run: its pid is published with it
   const kt_tid_t tid = t->tid();
   thread_launch(t);
   thread_join(tid, nullptr);
@@ -171,7 +173,7 @@ void run_handlers(void* arg) {
 
 }  // namespace
 
-void startup_run() { run_in_kthread("swapper", run_sysinits, nullptr); }
+void startup_run() { run_in_kthread("swapper", run_sysinits, nullptr, /*proc0=*/true); }
 
 ShutdownRun* shutdown_start(int howto) {
   auto* r = new ShutdownRun;

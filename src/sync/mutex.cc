@@ -10,6 +10,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "core/sched.h"
 #include "core/thread.h"
 #include "kt/c/sleep.h"
 #include "kt/c/sync.h"
@@ -71,7 +72,10 @@ void kt_mutex_unlock(struct kt_mutex* m) {
                   owner.load(std::memory_order_relaxed) != self_id()))
     panic("mutex '%s' released by a context that does not hold it", m->name ? m->name : "?");
   owner.store(0, std::memory_order_relaxed);
-  if (word(m).exchange(0, std::memory_order_release) == 2) wakeup_n(m, 1);
+  if (word(m).exchange(0, std::memory_order_release) == 2) {
+    wakeup_n(m, 1);
+    preempt();  // the waiter it woke may be more urgent
+  }
 }
 
 int kt_mutex_owned(const struct kt_mutex* m) {
@@ -109,11 +113,17 @@ int kt_cv_wait(struct kt_cv* cv, struct kt_mutex* m, int flags, uint64_t timo_ns
 }
 
 void kt_cv_signal(struct kt_cv* cv) {
-  if (std::atomic_ref<uint32_t>(cv->waiters).load(std::memory_order_relaxed)) wakeup_n(cv, 1);
+  if (std::atomic_ref<uint32_t>(cv->waiters).load(std::memory_order_relaxed)) {
+    wakeup_n(cv, 1);
+    preempt();
+  }
 }
 
 void kt_cv_broadcast(struct kt_cv* cv) {
-  if (std::atomic_ref<uint32_t>(cv->waiters).load(std::memory_order_relaxed)) wakeup_n(cv, -1);
+  if (std::atomic_ref<uint32_t>(cv->waiters).load(std::memory_order_relaxed)) {
+    wakeup_n(cv, -1);
+    preempt();
+  }
 }
 
 int kt_cv_has_waiters(const struct kt_cv* cv) {

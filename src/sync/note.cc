@@ -7,6 +7,7 @@
 #include "base/assert.h"
 #include "base/spinlock.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/lifecycle.h"
 #include "md/fpu.h"
 #include "sync/sleepq.h"
@@ -143,6 +144,7 @@ extern "C" int kt_note_post(uint64_t tid, const char* text, int flag) {
     });
     if (!live || p != Posted::kNeedQueue) {
       delete spare;
+      preempt();  // a primitive's preemption point: the interrupted may be more urgent
       return live ? p == Posted::kQueued : -1;
     }
     spare = new NoteQueue;
@@ -170,11 +172,17 @@ extern "C" int kt_signal(uint64_t tid, int sig) {
   if (sig < 1 || sig > 64) return EINVAL;
   const uint64_t bit = uint64_t(1) << (sig - 1);
   // Under the target's lock_, so a stale handle never signals its slot's
-  // next thread.
+  // next thread. A thread not started yet keeps it pending (AIX TSIDL): its
+  // start, which leaves kIdle under the same lock, looks at it against the
+  // mask it starts with.
   const bool live = with_live(tid, [&](KThread* t) {
+    t->lock_.assert_held();
     t->sigpending_.fetch_or(bit, std::memory_order_seq_cst);
-    if (!(t->sigmask_.load(std::memory_order_seq_cst) & bit)) interrupt(t);
+    if (t->state_.load(std::memory_order_relaxed) != ThreadState::kIdle &&
+        !(t->sigmask_.load(std::memory_order_seq_cst) & bit))
+      interrupt(t);
   });
+  preempt();
   return live ? 0 : ESRCH;
 }
 

@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/thread.h"
 #include "kt/c/control.h"
 #include "sync/sleepq.h"
@@ -42,6 +43,7 @@ extern "C" int kt_resume(uint64_t tid) {
     t->susp_req_ = false;
     wakeup_n(&t->susp_req_, -1);
   });
+  preempt();
   return live ? 0 : ESRCH;
 }
 

@@ -4,7 +4,7 @@
  * Start-up functions (FreeBSD SYSINIT) are registered with a subsystem and
  * an order key, typically from static initialisers; kt_boot() runs them in
  * ascending (subsystem, order) order, ties in registration order, in the
- * kernel thread "swapper" (pid 0's stand-in), before it returns. Functions
+ * kernel thread "swapper" (proc0's thread: pid 0), before it returns. Functions
  * registered after boot run at once. Then the deferred-creation queue
  * (OpenBSD kthread_create_deferred) drains in registration order; a deferral
  * made while it drains, or after, runs at once.

@@ -20,10 +20,6 @@ struct AixThread {
   // i_func, set by the kthread_start that wins the thread: a second one,
   // racing or late, finds it set and fails with ESRCH without touching it.
   int (*func)(void*);
-  // Signals posted while TSIDL, posted for real once kthread_start has
-  // installed i_sigmask (semantics.md 7.1: "kept pending"). Until the core
-  // keeps an idle thread's signals pending itself.
-  uint64_t held_signals;
 };
 static_assert(sizeof(AixThread) <= KT_FACE_AREA, "fits the face area");
 
@@ -51,14 +47,6 @@ uint64_t mask_of(const sigset_t* set) {
   for (int sig = 1; sig <= 64 && sig < NSIG; sig++)
     if (sigismember(set, sig) == 1) m |= uint64_t(1) << (sig - 1);
   return m;
-}
-
-// Posts what was held for t; whoever takes the bits (kthread_start after the
-// launch, or a kthread_kill that saw the launch) posts each signal once.
-void post_held(AixThread* a) {
-  uint64_t bits = __atomic_exchange_n(&a->held_signals, 0, __ATOMIC_SEQ_CST);
-  for (int sig = 1; bits; sig++, bits >>= 1)
-    if (bits & 1) kt_signal(uint64_t(a->tid), sig);
 }
 
 }  // namespace
@@ -119,7 +107,6 @@ extern "C" int kthread_start(tid_t tid, int (*i_func)(void*), void* i_data_addr,
     __atomic_store_n(&a->func, nullptr, __ATOMIC_RELEASE);  // still TSIDL: may be started again
     return rc;
   }
-  post_held(a);
   return 0;
 }
 
@@ -131,16 +118,10 @@ extern "C" tid_t thread_self(void) {
 }
 
 extern "C" void kthread_kill(tid_t tid, int sig) {
-  const uint64_t t = tid == -1 ? kt_thread_self() : uint64_t(tid);
-  AixThread* a = aix_of(tid_t(t));
-  if (!a || sig < 1 || sig > 64 || kt_thread_state(t) != KT_IDLE_STATE) {
-    kt_signal(t, sig);
-    return;
-  }
-  // TSIDL: hold it until kthread_start has installed i_sigmask. If the start
-  // got past its own post_held meanwhile, post it here.
-  __atomic_fetch_or(&a->held_signals, uint64_t(1) << (sig - 1), __ATOMIC_SEQ_CST);
-  if (kt_thread_state(t) != KT_IDLE_STATE) post_held(a);
+  // A signal to a TSIDL thread stays pending and is honoured against
+  // i_sigmask once kthread_start runs it (semantics.md 7.1): the core keeps
+  // an idle thread's signals so.
+  kt_signal(tid == -1 ? kt_thread_self() : uint64_t(tid), sig);
 }
 
 extern "C" int thread_getstate(tid_t tid) {
