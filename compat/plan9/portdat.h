@@ -37,6 +37,7 @@ enum {
 typedef struct Label Label;
 struct Label {
   jmp_buf buf;
+  unsigned long kt_cfa; /* private: where the waserror() frame's callees begin */
 };
 
 typedef struct Rendez Rendez;
@@ -62,6 +63,9 @@ struct Proc {
   int nerrlab;   /* labels in use */
   Label* errlab; /* NERR labels, on the kproc's own stack */
   uvlong kt;     /* private: the kthreads handle */
+  /* private: error()'s unwind in progress (it must outlive the frames it
+   * unwinds, so it cannot live in error()'s) */
+  __attribute__((aligned(16))) unsigned char kt_unwind[32];
 };
 
 #endif /* _KT_PLAN9_PORTDAT_H_ */

@@ -27,13 +27,17 @@
  *   - priorities: Plan 9's 0..19 (higher more urgent) run at 130 - 2*pri on
  *     the core's scale, so PriKproc is 104, in the kernel band.
  *
- * THE C++ RULE. error() unwinds by longjmp, as in Plan 9: C frames have no
- * destructors to skip. A C++ frame must never lie between a waserror() and
- * the error() that returns to it: its destructors would not run. C++ code
- * that calls a Plan 9 function that may raise (sleep, tsleep, eqlock,
- * error, nexterror) must do so from a C function with its own waserror(),
- * or use the native API (kt::sleep with Interruptible::kYes throws
- * kt::Interrupted, which unwinds C++ frames properly).
+ * THE C++ RULE. error() returns to the innermost waserror() as in Plan 9,
+ * but the frames in between are unwound first (a forced unwind, as
+ * kthread_exit's), then the label's longjmp completes it: so C++ frames
+ * between a waserror() and the error() that returns to it have their
+ * destructors run, and C frames (which have none) are passed as before.
+ * A catch (...) on the way sees the unwind and must rethrow; one that
+ * swallows it is fatal. The function that calls waserror() itself must hold
+ * no C++ object with a destructor in the scope the longjmp returns into (as
+ * with any setjmp). The reverse is not allowed: a C++ exception (such as the
+ * native API's kt::Interrupted) must not leave through C frames that hold
+ * waserror() labels; catch it below them and call error() instead.
  */
 #ifndef _KT_PLAN9_PORTFNS_H_
 #define _KT_PLAN9_PORTFNS_H_
