@@ -68,6 +68,16 @@ void reap(KThread* t, HostThread* h) {
   md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);
   bool wait_for_joiner = false;
   if (t->joinable()) {
+    // The common case of a join: reap() runs in the joiner's own context
+    // (exit_final woke it first, here), which looks at the state only once
+    // this hook has returned. Nobody else acts on a thread with a joiner, so
+    // the zombie is published without lock_; joiner_slp_ was written by this
+    // very thread, before the exit took lock_.
+    KThread* me = h->cur;
+    if (me && [&]() KT_NO_THREAD_SAFETY_ANALYSIS { return t->joiner_slp_ == &me->slp_; }()) {
+      t->state_.store(ThreadState::kZombie, std::memory_order_release);
+      return;
+    }
     SpinGuard g(t->lock_);
     wait_for_joiner = !t->detached_;
     if (wait_for_joiner) {
