@@ -67,10 +67,10 @@ struct MemFigure {
 namespace kthreads {
 double spawn(const Opts&);
 double spawn_batch(const Opts&);
-double pingpong_same(const Opts&);     // sleep/wakeup on wait channels, 1 vCPU
+double pingpong_same(const Opts&);            // sleep/wakeup on wait channels, 1 vCPU
 double pingpong_same_two_phase(const Opts&);  // the same with the two-phase sleep
-double pingpong_same_cv(const Opts&);  // kt_mutex + kt_cv, 1 vCPU
-double pingpong_cross(const Opts&);    // sleep/wakeup, bound to vCPUs 0 and 1
+double pingpong_same_cv(const Opts&);         // kt_mutex + kt_cv, 1 vCPU
+double pingpong_cross(const Opts&);           // sleep/wakeup, bound to vCPUs 0 and 1
 MemFigure mem(long n);
 double spawn_throughput(const Opts&, unsigned ncpu);  // create+exit+join per second
 }  // namespace kthreads

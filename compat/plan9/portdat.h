@@ -5,10 +5,9 @@
 #ifndef _KT_PLAN9_PORTDAT_H_
 #define _KT_PLAN9_PORTDAT_H_
 
-#include <setjmp.h>
-
 #include <kt/c/rendez.h>
 #include <kt/kernel.h>
+#include <setjmp.h>
 
 #include "u.h"
 

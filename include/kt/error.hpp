@@ -10,7 +10,8 @@ namespace kt {
 // call and what was wrong with it.
 class Error : public std::system_error {
  public:
-  Error(int code, const std::string& what) : std::system_error(code, std::generic_category(), what) {}
+  Error(int code, const std::string& what)
+      : std::system_error(code, std::generic_category(), what) {}
 };
 
 // Interrupted is thrown out of an interruptible wait of the native API when

@@ -14,14 +14,14 @@
 namespace kt {
 
 struct Config {
-  unsigned ncpu = 0;          // 0: the host's cores
-  unsigned maxproc = 0;       // 0: KT_DEFAULT_MAXPROC
-  size_t stack_size = 0;      // 0: KT_DEFAULT_STACK
-  unsigned hz = 0;            // 0: 1000
-  unsigned slice_ticks = 0;   // 0: 10
-  unsigned max_hostcalls = 0; // 0: 64
+  unsigned ncpu = 0;                           // 0: the host's cores
+  unsigned maxproc = 0;                        // 0: KT_DEFAULT_MAXPROC
+  size_t stack_size = 0;                       // 0: KT_DEFAULT_STACK
+  unsigned hz = 0;                             // 0: 1000
+  unsigned slice_ticks = 0;                    // 0: 10
+  unsigned max_hostcalls = 0;                  // 0: 64
   std::chrono::milliseconds shutdown_wait{0};  // 0: 2 s
-  FILE* console = nullptr;    // nullptr: stderr
+  FILE* console = nullptr;                     // nullptr: stderr
 
   kt_config to_c() const {
     kt_config c{};

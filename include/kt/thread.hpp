@@ -53,14 +53,14 @@ inline constexpr int kAnyCpu = -1;
 // kt/c/thread.h (0 most urgent .. 255).
 struct ThreadOptions {
   std::string name = "kthread";
-  int priority = -1;         // -1: the class's default (KT_PRI_KERNEL / KT_PRI_TIMESHARE)
+  int priority = -1;  // -1: the class's default (KT_PRI_KERNEL / KT_PRI_TIMESHARE)
   SchedClass sched = SchedClass::kRoundRobin;
-  int cpu = kAnyCpu;         // bind to this vCPU
-  bool mpsafe = true;        // false: runs holding the big kernel lock
-  bool intr = false;         // an interrupt thread (needs mpsafe)
+  int cpu = kAnyCpu;   // bind to this vCPU
+  bool mpsafe = true;  // false: runs holding the big kernel lock
+  bool intr = false;   // an interrupt thread (needs mpsafe)
   bool joinable = true;
-  bool start_idle = false;   // stays idle until start()
-  size_t stack_size = 0;     // 0: the kernel's default
+  bool start_idle = false;          // stays idle until start()
+  size_t stack_size = 0;            // 0: the kernel's default
   std::span<std::byte> stack = {};  // run on this memory instead
 };
 

@@ -16,8 +16,7 @@ namespace kt {
 [[noreturn]] void vpanic(const char* fmt, va_list ap);
 
 namespace detail {
-[[noreturn]] void assert_failed(const char* expr, const char* file, int line, const char* fmt,
-                                ...);
+[[noreturn]] void assert_failed(const char* expr, const char* file, int line, const char* fmt, ...);
 }  // namespace detail
 
 }  // namespace kt
@@ -31,13 +30,14 @@ namespace detail {
 #define KT_PANIC(...) ::kt::panic(__VA_ARGS__)
 
 #if KT_ASSERTS_ON
-#define KT_ASSERT(cond) \
-  (__builtin_expect(!!(cond), 1) ? (void)0 \
-                                 : ::kt::detail::assert_failed(#cond, __FILE__, __LINE__, nullptr))
-#define KT_ASSERT_MSG(cond, ...)                   \
-  (__builtin_expect(!!(cond), 1) ? (void)0         \
-                                 : ::kt::detail::assert_failed(#cond, __FILE__, __LINE__, \
-                                                               __VA_ARGS__))
+#define KT_ASSERT(cond)          \
+  (__builtin_expect(!!(cond), 1) \
+       ? (void)0                 \
+       : ::kt::detail::assert_failed(#cond, __FILE__, __LINE__, nullptr))
+#define KT_ASSERT_MSG(cond, ...) \
+  (__builtin_expect(!!(cond), 1) \
+       ? (void)0                 \
+       : ::kt::detail::assert_failed(#cond, __FILE__, __LINE__, __VA_ARGS__))
 #else
 #define KT_ASSERT(cond) ((void)0)
 #define KT_ASSERT_MSG(cond, ...) ((void)0)

@@ -59,8 +59,7 @@ class List {
 // container_of for intrusive nodes.
 template <typename T, ListNode T::*Member>
 T* node_owner(ListNode* n) {
-  const std::size_t off =
-      reinterpret_cast<std::size_t>(&(static_cast<T*>(nullptr)->*Member));
+  const std::size_t off = reinterpret_cast<std::size_t>(&(static_cast<T*>(nullptr)->*Member));
   return reinterpret_cast<T*>(reinterpret_cast<char*>(n) - off);
 }
 

@@ -418,7 +418,9 @@ extern "C" void kt_shutdown(int howto) {
   g_boot_state.store(KT_BOOT_DOWN, std::memory_order_release);
 }
 
-extern "C" int kt_booted(void) { return g_boot_state.load(std::memory_order_acquire) == KT_BOOT_UP; }
+extern "C" int kt_booted(void) {
+  return g_boot_state.load(std::memory_order_acquire) == KT_BOOT_UP;
+}
 extern "C" int kt_boot_phase(void) { return g_boot_state.load(std::memory_order_acquire); }
 extern "C" unsigned kt_ncpu(void) {
   KernelState* k = kern();

@@ -28,7 +28,7 @@ struct KernelState {
   FILE* console = stderr;
   uint64_t boot_ns = 0;
 
-  Vcpu* vcpus = nullptr;  // [I] ncpu of them
+  Vcpu* vcpus = nullptr;          // [I] ncpu of them
   struct Clock* clock = nullptr;  // [I] set before the vCPUs start (core/clock.h)
   std::atomic<bool> stopping{false};
   std::atomic<unsigned> next_cpu{0};   // round robin for creation from host threads

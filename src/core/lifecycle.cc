@@ -36,7 +36,8 @@ const char* problem(const kt_thread_attr* a, void (*func)(void*), const KernelSt
   if ((a->flags & KT_INTR) && !(a->flags & KT_MPSAFE)) return "an interrupt thread must be MPSAFE";
   if ((a->stack_top == nullptr) != (a->stack_len == 0))
     return "a caller's stack needs both its top and its size";
-  if (a->stack_top && a->stack_len < KT_MIN_STACK) return "the caller's stack is below KT_MIN_STACK";
+  if (a->stack_top && a->stack_len < KT_MIN_STACK)
+    return "the caller's stack is below KT_MIN_STACK";
   if (a->stack_size && (a->stack_size < KT_MIN_STACK || a->stack_size > kMaxStack))
     return "stack size outside KT_MIN_STACK..1 GiB";
   if (a->data_len && !a->data) return "data length without data";
@@ -136,9 +137,10 @@ _Unwind_Reason_Code unwind_stop(int, _Unwind_Action actions, _Unwind_Exception_C
 // for pthread_exit: "exception not rethrown").
 void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {
   KThread* t = curthread();
-  panic("kernel thread pid %d '%s': kthread_exit's unwind was caught and not rethrown (a catch "
-        "(...) must rethrow)",
-        t ? t->pid_ : -1, t ? t->name_ : "?");
+  panic(
+      "kernel thread pid %d '%s': kthread_exit's unwind was caught and not rethrown (a catch "
+      "(...) must rethrow)",
+      t ? t->pid_ : -1, t ? t->name_ : "?");
 }
 
 // alloc_descriptor() builds an idle thread with everything but a stack and

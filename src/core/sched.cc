@@ -1,8 +1,6 @@
 // The scheduler: switching, queuing, preemption points and time sharing.
 #include "core/sched.h"
 
-#include "core/switch.h"
-
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/futex.h"
@@ -10,6 +8,7 @@
 #include "core/clock.h"
 #include "core/kernel.h"
 #include "core/lifecycle.h"
+#include "core/switch.h"
 #include "sync/sleepq.h"
 
 namespace kt {

@@ -86,8 +86,7 @@ inline KThread* pick_next(Vcpu* v) {
 [[gnu::always_inline]] inline void sched_block(HostThread* h, KThread* t, SpinLock* unlock) {
   Vcpu* v = h->vcpu;
   KT_ASSERT_MSG(v != nullptr && h->cur == t, "sched_block without a vCPU or for another thread");
-  switch_to(h, v, t, pick_next(v), unlock ? SwitchHook::kUnlock : SwitchHook::kNone, unlock,
-            false);
+  switch_to(h, v, t, pick_next(v), unlock ? SwitchHook::kUnlock : SwitchHook::kNone, unlock, false);
 }
 
 // sched_block_release() is sched_block() for a caller holding l, which the

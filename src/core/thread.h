@@ -68,12 +68,12 @@ struct KThread {
   uint64_t slept_at_ = 0;             // [h] KT_SCHED_TS: when it went to sleep
 
   // Machine state.
-  md::Fctx ctx_ = nullptr;                  // [h] where it is suspended
-  md::Stack stack_;                         // [I]
-  size_t stack_nominal_ = 0;                // [I] the size introspection reports (see attach_stack)
-  md::FiberSan san_;                        // [h]
-  uintptr_t unwind_stop_ = 0;               // [I] CFA of enter() (lifecycle.cc): exit unwinds to here
-  char* entry_sp_ = nullptr;                // [I] where the first frame goes (below carved data)
+  md::Fctx ctx_ = nullptr;     // [h] where it is suspended
+  md::Stack stack_;            // [I]
+  size_t stack_nominal_ = 0;   // [I] the size introspection reports (see attach_stack)
+  md::FiberSan san_;           // [h]
+  uintptr_t unwind_stop_ = 0;  // [I] CFA of enter() (lifecycle.cc): exit unwinds to here
+  char* entry_sp_ = nullptr;   // [I] where the first frame goes (below carved data)
   alignas(16) unsigned char exit_exc_[64];  // [h] the exception object exit unwinds with
 
   // Sleeping.

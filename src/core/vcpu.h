@@ -77,14 +77,14 @@ struct alignas(64) Vcpu {
   // What every switch touches, on one line. Owned by the host thread driving
   // this vCPU, except the atomics, which other vCPUs may read (and
   // need_resched_ set).
-  KThread* next_ = nullptr;  // [h] see below
-  KernelState* kernel = nullptr;                 // [I] (kern() costs a TLS read; hot paths use this)
-  unsigned id = 0;                               // [I]
+  KThread* next_ = nullptr;       // [h] see below
+  KernelState* kernel = nullptr;  // [I] (kern() costs a TLS read; hot paths use this)
+  unsigned id = 0;                // [I]
   std::atomic<int> cur_pri_{RunQueue::kLevels};  // [a] priority running now
   std::atomic<bool> need_resched_{false};        // [a] preempt at the next point
   std::atomic<bool> slice_up_{false};            // [a] set by the clock with need_resched_
-  std::atomic<uint32_t> nswitch_{0};        // [a] dispatches, written by the owner only
-  std::atomic<uint64_t> next_deadline_{0};  // [a] mirror of timers_.earliest()
+  std::atomic<uint32_t> nswitch_{0};             // [a] dispatches, written by the owner only
+  std::atomic<uint64_t> next_deadline_{0};       // [a] mirror of timers_.earliest()
   // next_: the thread most recently woken by a thread of this vCPU, run
   // next unless something more urgent is queued (Go's runnext). It skips the
   // run queue's lock both ways in a ping-pong, and is not stealable, which

@@ -15,10 +15,9 @@
 // so the test suite runs clean under both.
 #pragma once
 
+#include <boost/context/detail/fcontext.hpp>
 #include <cstddef>
 #include <cstdint>
-
-#include <boost/context/detail/fcontext.hpp>
 
 namespace kt::md {
 

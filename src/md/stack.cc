@@ -31,15 +31,15 @@ constexpr size_t kDirtyReserve = 1024;
 
 struct Pool {
   SpinLock lock;
-  size_t size = 0;                          // [I] usable bytes of a default stack
+  size_t size = 0;  // [I] usable bytes of a default stack
   // Free slots (tagged lowest usable byte): dirty ones still hold the pages
   // their last thread touched and are reused first (no page faults); idle
   // vCPUs trim those beyond a reserve back into clean ones (stacks_trim).
   std::vector<char*> free KT_GUARDED_BY(lock);
   std::vector<char*> dirty KT_GUARDED_BY(lock);
   std::vector<std::pair<char*, size_t>> arenas KT_GUARDED_BY(lock);
-  bool region_ok = true;                    // MADV_GUARD_INSTALL works here
-  long protect_budget = 0;                  // PROT_NONE guards still allowed
+  bool region_ok = true;    // MADV_GUARD_INSTALL works here
+  long protect_budget = 0;  // PROT_NONE guards still allowed
 };
 
 Pool pool;
@@ -69,8 +69,8 @@ GuardKind install_guard(char* guard) {
 bool grow_pool() KT_REQUIRES(pool.lock) {
   const size_t slot = pool.size + kGuardSize;
   const size_t len = slot * kArenaSlots;
-  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
   if (p == MAP_FAILED) return false;
   char* base = static_cast<char*>(p);
   pool.arenas.emplace_back(base, len);
@@ -89,10 +89,14 @@ bool grow_pool() KT_REQUIRES(pool.lock) {
 
 const char* to_string(GuardKind g) {
   switch (g) {
-    case GuardKind::kNone: return "none";
-    case GuardKind::kGap: return "canary";
-    case GuardKind::kRegion: return "guard-region";
-    case GuardKind::kProtected: return "guard-page";
+    case GuardKind::kNone:
+      return "none";
+    case GuardKind::kGap:
+      return "canary";
+    case GuardKind::kRegion:
+      return "guard-region";
+    case GuardKind::kProtected:
+      return "guard-page";
   }
   return "?";
 }
@@ -157,8 +161,8 @@ bool stack_alloc_slow(Stack* s, size_t size, StackCache* cache) {
   // Odd sizes: a mapping of their own. Not cached; anyone who cares about
   // creation speed uses the default size.
   const size_t len = size + kGuardSize;
-  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
   if (p == MAP_FAILED) return false;
   char* guard = static_cast<char*>(p);
   GuardKind gk;
@@ -214,8 +218,8 @@ size_t stacks_trim(size_t max) {
   // An idle pool should not pin what a burst of deep threads once touched;
   // the top page, which any thread touches, stays.
   for (size_t i = 0; i < n; i++) {
-    char* lo = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(batch[i]) &
-                                       ~uintptr_t(kPageSize - 1));
+    char* lo =
+        reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(batch[i]) & ~uintptr_t(kPageSize - 1));
     madvise(lo, pool.size - kPageSize, MADV_DONTNEED);
   }
   if (n) {
@@ -299,8 +303,8 @@ void overflow_handler_install() {
 
 void altstack_setup() {
   if (altstack_mem) return;
-  altstack_mem = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  altstack_mem =
+      mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (altstack_mem == MAP_FAILED) {
     altstack_mem = nullptr;
     return;

@@ -7,8 +7,8 @@
 #include "base/assert.h"
 #include "base/spinlock.h"
 #include "core/kernel.h"
-#include "core/sched.h"
 #include "core/lifecycle.h"
+#include "core/sched.h"
 #include "md/fpu.h"
 #include "sync/sleepq.h"
 

@@ -38,17 +38,17 @@ enum SleepFlags : int {
 };
 
 struct Sleeper {
-  ListNode link;                             // [c]
-  std::atomic<const void*> wchan{nullptr};   // [c] written under the chain lock
-  const char* wmesg = nullptr;               // [c]
-  std::atomic<uint32_t> seq{0};              // [c] bumped on every enqueue and dequeue
-  int result = 0;                            // [c] set by whoever dequeues
-  uint8_t pri = 0;                           // [c] for wakeup_one
-  bool blocked = false;                      // [c] its thread has switched out
-  bool intr = false;                         // [c] interruptible
-  uint8_t show = 0;                          // [c] the ThreadState ps shows while asleep
-  KThread* thread = nullptr;                  // [I] nullptr for a host sleeper
-  std::atomic<uint32_t> host_word{0};        // host sleeper: set to 1 when dequeued
+  ListNode link;                            // [c]
+  std::atomic<const void*> wchan{nullptr};  // [c] written under the chain lock
+  const char* wmesg = nullptr;              // [c]
+  std::atomic<uint32_t> seq{0};             // [c] bumped on every enqueue and dequeue
+  int result = 0;                           // [c] set by whoever dequeues
+  uint8_t pri = 0;                          // [c] for wakeup_one
+  bool blocked = false;                     // [c] its thread has switched out
+  bool intr = false;                        // [c] interruptible
+  uint8_t show = 0;                         // [c] the ThreadState ps shows while asleep
+  KThread* thread = nullptr;                // [I] nullptr for a host sleeper
+  std::atomic<uint32_t> host_word{0};       // host sleeper: set to 1 when dequeued
 };
 
 // The current context's sleeper: the running kernel thread's, or the calling

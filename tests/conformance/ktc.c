@@ -5,12 +5,12 @@
 #include <errno.h>
 #include <kt/c/thread.h>
 #include <kt/kernel.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -43,7 +43,7 @@ class WithKernel : public ::testing::TestWithParam<unsigned> {
 // so that the child re-executes the test (and boots) instead of forking a
 // process whose vCPU threads do not exist.
 
-#define KT_INSTANTIATE_NCPU(Fixture) \
+#define KT_INSTANTIATE_NCPU(Fixture)                                         \
   INSTANTIATE_TEST_SUITE_P(Ncpu, Fixture, ::testing::Values(1u, 2u, 4u, 8u), \
                            [](const auto& info) { return "ncpu" + std::to_string(info.param); })
 

@@ -301,7 +301,8 @@ TEST(LifecycleNoKernel, HostCreationDuringShutdownIsEnxio) {
           a.cpu = -1;
           a.flags = KT_MPSAFE;
           kt_tid_t t = 0;
-          p->rc = kt_thread_create(&a, [](void*) {}, nullptr, &t);
+          p->rc = kt_thread_create(
+              &a, [](void*) {}, nullptr, &t);
           p->tried = true;
         });
         host.join();

@@ -45,8 +45,8 @@ TEST_P(TwoStep, StartRacingLaunchNeverStartsItTwiceOrHalfMade) {
       while (!go.load(std::memory_order_acquire)) {
       }
       int rc;
-      for (int k = 0; k < 200 && (rc = kt_thread_start(t)) == ESRCH &&
-                      kt_thread_state(t) == KT_IDLE_STATE;
+      for (int k = 0;
+           k < 200 && (rc = kt_thread_start(t)) == ESRCH && kt_thread_state(t) == KT_IDLE_STATE;
            k++) {
       }
       start_rc = rc;

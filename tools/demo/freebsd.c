@@ -12,6 +12,7 @@ static void buf_daemon(void); /* as vfs_bio.c declares it */
 static long flushes;          /* ... */
 static int bd_request;        /* ... */
 
+/* clang-format off */
 static struct proc *bufdaemonproc;
 
 static struct kproc_desc buf_kp = {
@@ -37,5 +38,6 @@ buf_daemon()
 		tsleep(&bd_request, PRIBIO, "psleep", hz / 10);
 	}
 }
+/* clang-format on */
 
 long fb_flushes(void) { return __atomic_load_n(&flushes, __ATOMIC_RELAXED); }

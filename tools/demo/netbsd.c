@@ -12,9 +12,9 @@
 
 static kmutex_t q_lock;
 static kcondvar_t q_cv;
-static int q_items;   /* guarded by q_lock */
-static int q_stop;    /* guarded by q_lock */
-static long done;     /* guarded by q_lock */
+static int q_items; /* guarded by q_lock */
+static int q_stop;  /* guarded by q_lock */
+static long done;   /* guarded by q_lock */
 static lwp_t* workers[MAXW];
 static lwp_t* feeder;
 static int nworkers;
@@ -53,10 +53,9 @@ void nb_start(void) {
   cv_init(&q_cv, "nbq");
   nworkers = ncpu < MAXW ? ncpu : MAXW;
   for (int i = 0; i < nworkers; i++)
-    kthread_create(PRI_NONE, KTHREAD_MPSAFE | KTHREAD_MUSTJOIN, cpu_lookup((u_int)i), worker,
-                   NULL, &workers[i], "nbwork/%d", i);
-  kthread_create(PRI_NONE, KTHREAD_MPSAFE | KTHREAD_MUSTJOIN, NULL, feed, NULL, &feeder,
-                 "nbfeed");
+    kthread_create(PRI_NONE, KTHREAD_MPSAFE | KTHREAD_MUSTJOIN, cpu_lookup((u_int)i), worker, NULL,
+                   &workers[i], "nbwork/%d", i);
+  kthread_create(PRI_NONE, KTHREAD_MPSAFE | KTHREAD_MUSTJOIN, NULL, feed, NULL, &feeder, "nbfeed");
 }
 
 void nb_stop(void) {

@@ -32,10 +32,9 @@
 #define _KT_AIX_SYS_THREAD_H_
 
 #include <errno.h>
+#include <kt/kernel.h>
 #include <signal.h>
 #include <stddef.h>
-
-#include <kt/kernel.h>
 
 #ifdef __cplusplus
 #define __KT_AIX_BEGIN extern "C" {

@@ -10,11 +10,10 @@
 #define _KT_FREEBSD_H_
 
 #include <errno.h>
+#include <kt/kernel.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#include <kt/kernel.h>
 
 #ifdef __cplusplus
 #define __KT_FB_BEGIN extern "C" {

@@ -6,9 +6,8 @@
 #ifndef _KT_FREEBSD_SYS_EVENTHANDLER_H_
 #define _KT_FREEBSD_SYS_EVENTHANDLER_H_
 
-#include <sys/_kt_freebsd.h>
-
 #include <kt/c/startup.h>
+#include <sys/_kt_freebsd.h>
 
 #define EVENTHANDLER_PRI_FIRST 0
 #define EVENTHANDLER_PRI_ANY 10000

@@ -7,9 +7,8 @@
 #ifndef _KT_FREEBSD_SYS_KERNEL_H_
 #define _KT_FREEBSD_SYS_KERNEL_H_
 
-#include <sys/_kt_freebsd.h>
-
 #include <kt/c/startup.h>
+#include <sys/_kt_freebsd.h>
 
 /* The subsystems and orders of FreeBSD 5.x (sys/kernel.h), by value. */
 // clang-format off

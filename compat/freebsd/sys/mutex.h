@@ -6,9 +6,8 @@
 #ifndef _KT_FREEBSD_SYS_MUTEX_H_
 #define _KT_FREEBSD_SYS_MUTEX_H_
 
-#include <sys/_kt_freebsd.h>
-
 #include <kt/c/sync.h>
+#include <sys/_kt_freebsd.h>
 
 #define MTX_DEF 0x00000000
 #define MTX_SPIN 0x00000001

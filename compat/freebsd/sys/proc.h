@@ -13,12 +13,12 @@
 #define P_KTHREAD 0x00004 /* a kernel thread */
 
 struct proc {
-  pid_t p_pid;                  /* process identifier */
-  char p_comm[MAXCOMLEN + 1];   /* name, from kthread_create's fmt */
-  int p_flag;                   /* P_* flags */
-  int p_kstack_pages;           /* stack size asked for, in pages */
-  int p_rfflags;                /* the rfork flags it was created with */
-  uint64_t p_kt;                /* private: the kthreads handle */
+  pid_t p_pid;                /* process identifier */
+  char p_comm[MAXCOMLEN + 1]; /* name, from kthread_create's fmt */
+  int p_flag;                 /* P_* flags */
+  int p_kstack_pages;         /* stack size asked for, in pages */
+  int p_rfflags;              /* the rfork flags it was created with */
+  uint64_t p_kt;              /* private: the kthreads handle */
 };
 
 __KT_FB_BEGIN

@@ -57,8 +57,7 @@ __KT_FB_BEGIN
 extern int hz __KT_FB(hz);
 
 int tsleep(const void* chan, int pri, const char* wmesg, int timo) __KT_FB(tsleep);
-int msleep(const void* chan, struct mtx* mtx, int pri, const char* wmesg, int timo)
-    __KT_FB(msleep);
+int msleep(const void* chan, struct mtx* mtx, int pri, const char* wmesg, int timo) __KT_FB(msleep);
 void wakeup(const void* chan) __KT_FB(wakeup);
 void wakeup_one(const void* chan) __KT_FB(wakeup_one);
 int pause(const char* wmesg, int timo) __KT_FB(pause);

@@ -8,12 +8,11 @@
 #define _KT_NETBSD_H_
 
 #include <errno.h>
+#include <kt/kernel.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#include <kt/kernel.h>
 
 #ifdef __cplusplus
 #define __KT_NB_BEGIN extern "C" {
@@ -25,8 +24,8 @@
 
 #define __KT_NB(name) __asm__("kt_netbsd_" #name)
 
-#define MAXCOMLEN 16 /* the kthread name buffer: 15 characters and a NUL */
-#define UPAGES 3     /* amd64: pages of u-area (4 with DIAGNOSTIC, a red zone) */
+#define MAXCOMLEN 16           /* the kthread name buffer: 15 characters and a NUL */
+#define UPAGES 3               /* amd64: pages of u-area (4 with DIAGNOSTIC, a red zone) */
 #define USPACE (UPAGES * 4096) /* 12 KiB (machine/param.h) */
 
 /* Priorities (sys/param.h): higher is more urgent. */

@@ -2,10 +2,9 @@
 #ifndef _KT_NETBSD_SYS_CONDVAR_H_
 #define _KT_NETBSD_SYS_CONDVAR_H_
 
+#include <kt/c/sync.h>
 #include <sys/_kt_netbsd.h>
 #include <sys/mutex.h>
-
-#include <kt/c/sync.h>
 
 typedef struct kcondvar {
   struct kt_cv cv_kt;

@@ -5,12 +5,12 @@
 #include <sys/_kt_netbsd.h>
 
 struct lwp {
-  lwpid_t l_lid;           /* LWP id (the kernel thread's pid) */
-  char l_name[MAXCOMLEN];  /* name; "unnamed" is printed for an empty one */
-  struct cpu_info* l_cpu;  /* the vCPU it is bound to, or NULL */
-  int l_flag;              /* KTHREAD_* flags it was created with */
-  pri_t l_priority;        /* NetBSD priority it was created at */
-  uint64_t l_kt;           /* private: the kthreads handle */
+  lwpid_t l_lid;          /* LWP id (the kernel thread's pid) */
+  char l_name[MAXCOMLEN]; /* name; "unnamed" is printed for an empty one */
+  struct cpu_info* l_cpu; /* the vCPU it is bound to, or NULL */
+  int l_flag;             /* KTHREAD_* flags it was created with */
+  pri_t l_priority;       /* NetBSD priority it was created at */
+  uint64_t l_kt;          /* private: the kthreads handle */
 };
 
 __KT_NB_BEGIN

@@ -26,8 +26,8 @@
 
 #define __KT_OB(name) __asm__("kt_openbsd_" #name)
 
-#define MAXCOMLEN 16 /* max command name remembered (5.7; later releases raised it) */
-#define UPAGES 5     /* amd64: pages of u-area, kernel stack included */
+#define MAXCOMLEN 16           /* max command name remembered (5.7; later releases raised it) */
+#define UPAGES 5               /* amd64: pages of u-area, kernel stack included */
 #define USPACE (UPAGES * 4096) /* 20 KiB (machine/param.h) */
 
 struct proc;

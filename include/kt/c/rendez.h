@@ -34,15 +34,15 @@ uint64_t kt_rendez_wakeup(struct kt_rendez* r);
  * the lock directly (it never looks free in between).
  */
 struct kt_qlock {
-  uint64_t owner;  /* kt_tid_t of the holder, or 0 */
-  void* head;      /* waiters, oldest first */
+  uint64_t owner; /* kt_tid_t of the holder, or 0 */
+  void* head;     /* waiters, oldest first */
   void* tail;
   uint32_t locked;
-  uint8_t lock;    /* private spin lock */
+  uint8_t lock; /* private spin lock */
 };
 
-void kt_qlock_enter(struct kt_qlock* q);    /* not interruptible */
-int kt_qlock_try(struct kt_qlock* q);  /* 1 when taken */
+void kt_qlock_enter(struct kt_qlock* q); /* not interruptible */
+int kt_qlock_try(struct kt_qlock* q);    /* 1 when taken */
 void kt_qlock_exit(struct kt_qlock* q);  /* panics unless held */
 /*
  * kt_eqlock_enter() is the interruptible qlock: it takes a free lock even with an

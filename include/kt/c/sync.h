@@ -14,9 +14,9 @@ extern "C" {
 
 /* A sleeping mutex: not recursive; the owner must unlock it. */
 struct kt_mutex {
-  uint32_t state;        /* 0 free, 1 held, 2 held with sleepers */
+  uint32_t state; /* 0 free, 1 held, 2 held with sleepers */
   uint32_t kt_pad;
-  uint64_t owner;        /* kt_tid_t of the holder, or 0 (host thread) */
+  uint64_t owner; /* kt_tid_t of the holder, or 0 (host thread) */
   const char* name;
 };
 

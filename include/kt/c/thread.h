@@ -58,8 +58,8 @@ enum kt_thread_state {
   KT_RUNNING,
   KT_SLEEPING,
   KT_SUSPENDED,
-  KT_BROKEN, /* stopped for inspection (Plan 9 Broken) */
-  KT_ZOMBIE, /* exited, waiting to be joined */
+  KT_BROKEN,   /* stopped for inspection (Plan 9 Broken) */
+  KT_ZOMBIE,   /* exited, waiting to be joined */
   KT_HOSTCALL, /* blocked in a host call, off any vCPU */
 };
 
@@ -132,7 +132,7 @@ struct kt_launch {
   size_t stack_len; /* ...and its size */
   const void* data; /* copied to the top of the stack; the copy replaces arg */
   size_t data_len;
-  uint64_t sigmask; /* signals blocked when it starts (bit sig-1) */
+  uint64_t sigmask;  /* signals blocked when it starts (bit sig-1) */
   size_t stack_size; /* without a caller's stack: the size to map (0: default) */
   uintptr_t kt_reserved[3];
 };

@@ -174,9 +174,10 @@ _Unwind_Reason_Code unwind_to_label(int, _Unwind_Action actions, _Unwind_Excepti
 // hears of the error, and the function goes on as if nothing had happened.
 void unwind_swallowed(_Unwind_Reason_Code, _Unwind_Exception*) {
   Proc* p = kt_plan9_up();
-  kt_panic("error: the unwind to waserror() in pid %lu '%s' was caught and not rethrown (a catch "
-           "(...) must rethrow)",
-           p ? p->pid : 0, p ? p->text : "?");
+  kt_panic(
+      "error: the unwind to waserror() in pid %lu '%s' was caught and not rethrown (a catch "
+      "(...) must rethrow)",
+      p ? p->pid : 0, p ? p->text : "?");
 }
 
 }  // namespace

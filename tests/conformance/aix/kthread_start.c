@@ -2,14 +2,13 @@
  * AIX kthread_start (seed 004), with thread_create, thread_terminate,
  * thread_self and kthread_kill, and the decisions of semantics.md 7 and 9.
  */
-#include <sys/thread.h>
-
 #include <kt/c/sleep.h>
 #include <kt/c/thread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/thread.h>
 
 #include "ktc.h"
 
@@ -104,7 +103,8 @@ static void bad_input(void) {
   KTC_CHECK_EQ(kthread_start(t, NULL, NULL, 0, NULL, NULL), EINVAL);
   KTC_CHECK_EQ(kthread_start(t, entry, NULL, 0, small + sizeof small, NULL), EINVAL); /* no size */
   KTC_CHECK_EQ(kthread_start_stack(t, sizeof small), 0);
-  KTC_CHECK_EQ(kthread_start(t, entry, NULL, 0, small + sizeof small, NULL), EINVAL); /* too small */
+  KTC_CHECK_EQ(kthread_start(t, entry, NULL, 0, small + sizeof small, NULL),
+               EINVAL); /* too small */
   /* More than a quarter of the 96K stack: EINVAL in every build (the
    * sanitizers' larger mappings do not move the limit). */
   char* big = (char*)calloc(1, KTHREAD_DEFAULT_STACK);

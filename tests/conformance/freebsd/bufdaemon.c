@@ -6,25 +6,25 @@
  * page elides parts with "..."; the lines standing in for them are marked,
  * and so is the forward declaration the real vfs_bio.c has.
  */
+#include <kt/c/thread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/eventhandler.h>
 #include <sys/kernel.h>
 #include <sys/kthread.h>
 #include <sys/proc.h>
 #include <sys/systm.h>
 
-#include <kt/c/thread.h>
-#include <sched.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "ktc.h"
 
-static void buf_daemon(void); /* vfs_bio.c */
-static int bd_request;        /* ... */
-static int loops;             /* ... */
+static void buf_daemon(void);   /* vfs_bio.c */
+static int bd_request;          /* ... */
+static int loops;               /* ... */
 static struct proc* seen_first; /* ... */
 
 /* The page, from here: */
+/* clang-format off */
 static struct proc *bufdaemonproc;
 
 static struct kproc_desc buf_kp = {
@@ -50,6 +50,7 @@ buf_daemon()
 		tsleep(&bd_request, PRIBIO, "psleep", hz / 100); /* ... */
 	}
 }
+/* clang-format on */
 /* (to here) */
 
 /*
@@ -87,7 +88,9 @@ static void suspended_by_kproc_shutdown(void) {
   KTC_CHECK(ktc_wait(running, NULL));
   ktc_shutdown();
   const char* out = ktc_console();
-  KTC_CHECK(strstr(out, "Waiting (max 60 seconds) for system process `bufdaemon' to stop...stopped\n") != NULL);
+  KTC_CHECK(
+      strstr(out, "Waiting (max 60 seconds) for system process `bufdaemon' to stop...stopped\n") !=
+      NULL);
   KTC_CHECK(strstr(out, "left pid") != NULL && strstr(out, "'bufdaemon' suspended") != NULL);
 }
 
@@ -104,8 +107,10 @@ static void timed_out_when_never_checked(void) {
   while (kt_thread_state(deafproc->p_kt) != KT_SLEEPING) sched_yield();
   ktc_shutdown();
   kproc_shutdown_wait = 60;
-  KTC_CHECK(strstr(ktc_console(),
-                   "Waiting (max 1 seconds) for system process `deafdaemon' to stop...timed out\n") != NULL);
+  KTC_CHECK(
+      strstr(ktc_console(),
+             "Waiting (max 1 seconds) for system process `deafdaemon' to stop...timed out\n") !=
+      NULL);
 }
 
 static void sysinits_run_in_subsystem_order_as_proc0(void) {

@@ -74,8 +74,7 @@ static void publishes_before_running(void) {
 static void name_is_formatted_and_truncated(void) {
   struct proc* p = NULL;
   __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
-  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "%s-%d-%s", "averyveryverylong", 42,
-                              "name"),
+  KTC_CHECK_EQ(kthread_create(record, NULL, &p, 0, 0, "%s-%d-%s", "averyveryverylong", 42, "name"),
                0);
   KTC_CHECK_EQ(strlen(p->p_comm), MAXCOMLEN);
   KTC_CHECK(strncmp(p->p_comm, "averyveryverylong-4", MAXCOMLEN) == 0);
@@ -104,8 +103,9 @@ static void bad_input_is_einval(void) {
 
 static void known_flags_are_accepted(void) {
   __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
-  KTC_CHECK_EQ(kthread_create(record, NULL, NULL, RFNAMEG | RFENVG | RFNOTEG | RFHIGHPID |
-                                                      RFTHREAD | RFSIGSHARE | RFNOWAIT | RFMEM,
+  KTC_CHECK_EQ(kthread_create(record, NULL, NULL,
+                              RFNAMEG | RFENVG | RFNOTEG | RFHIGHPID | RFTHREAD | RFSIGSHARE |
+                                  RFNOWAIT | RFMEM,
                               0, "flags"),
                0);
   KTC_CHECK(ktc_wait(has_run, NULL));
@@ -193,9 +193,7 @@ static void sleeps_on_handle(void* arg) {
   STORE(waiter_rc, tsleep(exiter, 0, "wait", 10 * hz));
   kthread_exit(0);
 }
-static int is_sleeping(void* p) {
-  return kt_thread_state(((struct proc*)p)->p_kt) == KT_SLEEPING;
-}
+static int is_sleeping(void* p) { return kt_thread_state(((struct proc*)p)->p_kt) == KT_SLEEPING; }
 static int is_suspended(void* p) {
   return kt_thread_state(((struct proc*)p)->p_kt) == KT_SUSPENDED;
 }
@@ -272,7 +270,7 @@ static void rfhighpid_is_ten_or_more_and_keeps_the_cursor(void) {
   KTC_CHECK_EQ(kthread_create(never_checks, &stop, &high2, RFHIGHPID, 0, "high2"), 0);
   KTC_CHECK_EQ(kthread_create(never_checks, &stop, &after, 0, 0, "after"), 0);
   KTC_CHECK_EQ(high->p_pid, 10);
-  KTC_CHECK_EQ(high2->p_pid, 11);              /* the next unused one */
+  KTC_CHECK_EQ(high2->p_pid, 11);                /* the next unused one */
   KTC_CHECK_EQ(after->p_pid, before->p_pid + 1); /* the cursor did not move */
   STORE(stop, 1);
 }

@@ -2,14 +2,13 @@
  * FreeBSD sleep(9) as kernel threads use it: tsleep, msleep, wakeup,
  * wakeup_one, pause, hz, PCATCH, PDROP (semantics.md 3.10).
  */
+#include <kt/c/control.h>
+#include <kt/c/thread.h>
+#include <sched.h>
 #include <sys/kthread.h>
 #include <sys/mutex.h>
 #include <sys/proc.h>
 #include <sys/systm.h>
-
-#include <kt/c/control.h>
-#include <kt/c/thread.h>
-#include <sched.h>
 #include <time.h>
 
 #include "ktc.h"
@@ -122,7 +121,8 @@ static int woken(void* p) { return LOAD(nwoken) >= *(int*)p; }
 static void wakeup_one_wakes_one(void) {
   static int one = 1, three = 3;
   STORE(nwoken, 0);
-  for (int i = 0; i < 3; i++) KTC_CHECK_EQ(kthread_create(counts, NULL, &many[i], 0, 0, "m%d", i), 0);
+  for (int i = 0; i < 3; i++)
+    KTC_CHECK_EQ(kthread_create(counts, NULL, &many[i], 0, 0, "m%d", i), 0);
   KTC_CHECK(ktc_wait(all_asleep, NULL));
   wakeup_one(&chan);
   KTC_CHECK(ktc_wait(woken, &one));
@@ -181,7 +181,8 @@ static void null_chan_panics(void) { ktc_in_kthread(null_chan, NULL); }
 static const struct ktc_case cases[] = {
     {"tsleep returns 0 when woken", woken_returns_zero},
     {"PCATCH: a signal ends the sleep with EINTR", pcatch_signal_is_eintr},
-    {"PCATCH: a signal pending before the sleep returns at once", signal_pending_before_returns_at_once},
+    {"PCATCH: a signal pending before the sleep returns at once",
+     signal_pending_before_returns_at_once},
     {"timo ticks of hz (1000): EWOULDBLOCK when it expires", timeout_in_ticks_is_ewouldblock},
     {"a negative timo acts as one tick", negative_timo_is_one_tick},
     {"hz is settable before boot", hz_settable_before_boot},

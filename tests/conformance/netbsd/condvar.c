@@ -20,7 +20,7 @@
 
 static kmutex_t mtx;
 static kcondvar_t cv;
-static int ready;  /* guarded by mtx */
+static int ready; /* guarded by mtx */
 static int result;
 
 static void waiter(void* arg) {
@@ -82,7 +82,8 @@ static void cv_broadcast_wakes_all(void) {
   init_all();
   nwoke = 0;
   for (int i = 0; i < 3; i++)
-    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, counting_waiter, NULL, &l[i], "w"), 0);
+    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, counting_waiter, NULL, &l[i], "w"),
+                 0);
   for (int i = 0; i < 3; i++) {
     while (kt_thread_state(l[i]->l_kt) != KT_SLEEPING) sched_yield();
   }
@@ -131,7 +132,8 @@ static int sig_done(void* p) {
 static void cv_wait_sig_is_interrupted(void) {
   init_all();
   STORE(sig_rc, -2);
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, sig_waiter, NULL, &sig_lwp, "sig"), 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, sig_waiter, NULL, &sig_lwp, "sig"),
+               0);
   KTC_CHECK(ktc_wait(has_waiter, NULL));
   kt_signal(sig_lwp->l_kt, 9);
   KTC_CHECK(ktc_wait(sig_done, NULL));

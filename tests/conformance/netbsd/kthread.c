@@ -2,15 +2,14 @@
  * NetBSD kthread(9) (seed 002): kthread_create with priorities, flags and
  * CPU binding, kthread_exit, kthread_join, kthread_fpu_enter/exit.
  */
-#include <sys/cpu.h>
-#include <sys/kthread.h>
-#include <sys/lwp.h>
-#include <sys/mutex.h>
-
 #include <kt/c/thread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/cpu.h>
+#include <sys/kthread.h>
+#include <sys/lwp.h>
+#include <sys/mutex.h>
 
 #include "ktc.h"
 
@@ -81,7 +80,9 @@ static void bad_input_is_einval(void) {
 static void name_holds_fifteen_characters(void) {
   lwp_t* l = NULL;
   char shown[64];
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "%s", "0123456789abcdefghij"), 0);
+  KTC_CHECK_EQ(
+      kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "%s", "0123456789abcdefghij"),
+      0);
   KTC_CHECK(strcmp(l->l_name, "0123456789abcde") == 0);
   KTC_CHECK_EQ(kt_thread_name(l->l_kt, shown, sizeof shown), 0); /* ps's name */
   KTC_CHECK(strcmp(shown, "0123456789abcde") == 0);
@@ -92,7 +93,9 @@ static void ci_binds_to_that_cpu(void) {
   for (u_int i = 0; i < (u_int)ncpu; i++) {
     STORE(ran, 0);
     published = NULL;
-    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MPSAFE, cpu_lookup(i), body, NULL, &published, "bound"), 0);
+    KTC_CHECK_EQ(
+        kthread_create(PRI_NONE, KTHREAD_MPSAFE, cpu_lookup(i), body, NULL, &published, "bound"),
+        0);
     KTC_CHECK(ktc_wait(has_run, NULL));
     KTC_CHECK_EQ(ran_cpu, (int)i);
   }
@@ -103,7 +106,8 @@ static void ci_binds_to_that_cpu(void) {
 static void idle_waits_for_kthread_run(void) {
   lwp_t* l = NULL;
   STORE(ran, 0);
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_MPSAFE, NULL, body, NULL, &l, "idle"), 0);
+  KTC_CHECK_EQ(
+      kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_MPSAFE, NULL, body, NULL, &l, "idle"), 0);
   for (int i = 0; i < 1000; i++) sched_yield();
   KTC_CHECK_EQ(LOAD(ran), 0);
   KTC_CHECK_EQ(kt_thread_state(l->l_kt), KT_IDLE_STATE);
@@ -135,7 +139,8 @@ static void not_mpsafe_runs_under_the_kernel_lock(void) {
   STORE(finished, 0);
   STORE(overlap, 0);
   STORE(held, 0);
-  for (int i = 0; i < 4; i++) KTC_CHECK_EQ(kthread_create(PRI_NONE, 0, NULL, locked_body, NULL, NULL, "legacy"), 0);
+  for (int i = 0; i < 4; i++)
+    KTC_CHECK_EQ(kthread_create(PRI_NONE, 0, NULL, locked_body, NULL, NULL, "legacy"), 0);
   KTC_CHECK(ktc_wait(four_finished, NULL));
   KTC_CHECK_EQ(LOAD(overlap), 0);
   KTC_CHECK_EQ(LOAD(held), 4 * 200);
@@ -157,8 +162,11 @@ static void mustjoin_join_returns_zero_both_orders(void) {
   static int zero = 0;
   for (int i = 0; i < 500; i++) {
     struct join_ctx c = {NULL, -1, -1};
-    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, exits_at_once, &zero, &c.l, "mj"), 0);
-    if (i % 2) for (int k = 0; k < 50; k++) sched_yield(); /* let it reach its exit first */
+    KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, exits_at_once,
+                                &zero, &c.l, "mj"),
+                 0);
+    if (i % 2)
+      for (int k = 0; k < 50; k++) sched_yield(); /* let it reach its exit first */
     ktc_in_kthread(joins, &c);
     KTC_CHECK_EQ(c.rc, 0);
     KTC_CHECK_EQ(c.rc2, ESRCH); /* joined: the handle is gone */
@@ -191,7 +199,9 @@ static int self_done(void* p) {
 static void self_join_is_edeadlk(void) {
   lwp_t* l = NULL;
   STORE(self_rc, -1);
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, joins_itself, NULL, &l, "narcissus"), 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN | KTHREAD_MPSAFE, NULL, joins_itself, NULL,
+                              &l, "narcissus"),
+               0);
   KTC_CHECK(ktc_wait(self_done, NULL));
   KTC_CHECK_EQ(LOAD(self_rc), EDEADLK);
   KTC_CHECK_EQ(kthread_join(l), 0);
@@ -202,7 +212,8 @@ static void exit_status_warns(void) {
   static int three = 3;
   lwp_t* l = NULL;
   char want[96];
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, exits_at_once, &three, &l, "sad"), 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, exits_at_once, &three, &l, "sad"),
+               0);
   snprintf(want, sizeof want, "WARNING: kthread `sad' (%d) exits with status 3\n", l->l_lid);
   KTC_CHECK_EQ(kthread_join(l), 0);
   KTC_CHECK(warned(want));

@@ -3,13 +3,12 @@
  * kthread_create_deferred. One case per sentence of the page (or of
  * semantics.md where the page is silent).
  */
-#include <sys/kthread.h>
-#include <sys/proc.h>
-#include <sys/systm.h>
-
 #include <kt/c/thread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/kthread.h>
+#include <sys/proc.h>
+#include <sys/systm.h>
 
 #include "ktc.h"
 

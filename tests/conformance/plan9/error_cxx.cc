@@ -4,9 +4,9 @@
 // unwind is fatal. Built as C++ against the Plan 9 face's headers.
 #include <u.h>
 // (u.h first, as Plan 9 code has it)
+#include <kt/c/thread.h>
 #include <portdat.h>
 #include <portfns.h>
-#include <kt/c/thread.h>
 
 #include <cstring>
 
