@@ -51,7 +51,7 @@ struct QLock {
 
 /* The stack of a kernel process (9front pc64 mem.h), nominal: what is
  * mapped is the kernel's default when that is larger. */
-#define KSTACK (16 * 1024)
+#define KSTACK ((size_t)16 * 1024)
 
 typedef struct Proc Proc;
 struct Proc {

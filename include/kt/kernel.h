@@ -55,8 +55,8 @@ struct kt_config {
 
 #define KT_MAXCPU 256
 #define KT_DEFAULT_MAXPROC 10000
-#define KT_DEFAULT_STACK (64 * 1024)
-#define KT_MIN_STACK (16 * 1024)
+#define KT_DEFAULT_STACK ((size_t)64 * 1024)
+#define KT_MIN_STACK ((size_t)16 * 1024)
 
 /*
  * kt_boot() boots the kernel: it starts the vCPUs, runs the start-up

@@ -70,6 +70,7 @@ void* thread_prepare(const ThreadOptions& o, void** token);
 void* thread_carve(void* token, size_t size, size_t align);
 void thread_launch(void* token, void (*entry)(void*), void* arg, kt_tid_t* out);
 void thread_discard(void* token);
+[[noreturn]] void join_failed(int err, kt_tid_t tid) noexcept;
 
 template <typename F>
 void invoke_and_destroy(void* p) {
@@ -115,7 +116,8 @@ class Thread {
   explicit Thread(F&& f) : Thread(ThreadOptions{}, std::forward<F>(f)) {}
 
   Thread(Thread&& o) noexcept : tid_(std::exchange(o.tid_, 0)), joinable_(o.joinable_) {}
-  Thread& operator=(Thread&& o) noexcept(false) {
+  // Assigning over a joinable handle joins it first, as the destructor does.
+  Thread& operator=(Thread&& o) noexcept {
     if (this != &o) {
       reset();
       tid_ = std::exchange(o.tid_, 0);
@@ -125,7 +127,10 @@ class Thread {
   }
   Thread(const Thread&) = delete;
   Thread& operator=(const Thread&) = delete;
-  ~Thread() noexcept(false) { reset(); }
+  // ~Thread() joins a joinable thread. A join that cannot be done there (the
+  // handle's own thread destroying it, or a join begun elsewhere) is a
+  // programming error a destructor cannot report: it panics, naming it.
+  ~Thread() { reset(); }
 
   // join() waits for the thread to exit and returns its exit status.
   // Throws Error: ESRCH if already joined, EINVAL if detached or being
@@ -167,9 +172,13 @@ class Thread {
 
  private:
   std::string describe() const { return "thread pid " + std::to_string(pid()); }
-  void reset() {
-    if (joinable()) join();
+  void reset() noexcept {
+    if (joinable()) {
+      const int rc = kt_thread_join(tid_, nullptr);
+      if (rc != 0) detail::join_failed(rc, tid_);
+    }
     tid_ = 0;
+    joinable_ = false;
   }
 
   kt_tid_t tid_ = 0;

@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <string>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "core/kernel.h"
 #include "core/lifecycle.h"
@@ -69,6 +70,13 @@ void thread_launch(void* token, void (*entry)(void*), void* arg, kt_tid_t* out) 
 }
 
 void thread_discard(void* token) { kt::thread_discard(static_cast<KThread*>(token)); }
+
+void join_failed(int err, kt_tid_t tid) noexcept {
+  panic("kt::Thread: the implicit join of pid %d failed (error %d: %s)", kt_thread_pid(tid), err,
+        err == EDEADLK  ? "a thread destroyed its own handle"
+        : err == EINVAL ? "it was joined or detached elsewhere"
+                        : "stale handle");
+}
 
 }  // namespace detail
 

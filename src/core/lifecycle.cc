@@ -221,8 +221,8 @@ int attach_stack(KThread* t, KernelState* k, void* top, size_t len, size_t size,
     if (!md::stack_alloc(&t->stack_, want, v ? &v->stacks_ : nullptr)) return ENOMEM;
   }
   if (md::stack_needs_canary(t->stack_)) md::stack_set_canary(t->stack_);
-  t->entry_sp_ =
-      reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(t->stack_.top()) & ~uintptr_t(15));
+  char* const stack_top = t->stack_.top();
+  t->entry_sp_ = stack_top - (reinterpret_cast<uintptr_t>(stack_top) & 15);  // 16-byte aligned
   if (data_len) {
     void* copy = thread_carve(t, data_len, 16);
     if (!copy) {
@@ -330,13 +330,15 @@ int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
 
 void* thread_carve(KThread* t, size_t size, size_t align) {
   char* sp = entry_sp(t);
-  auto p = (reinterpret_cast<uintptr_t>(sp) - size) & ~(uintptr_t(align < 16 ? 16 : align) - 1);
   // Keep at least three quarters of the stack for the thread itself.
-  if (p < reinterpret_cast<uintptr_t>(t->stack_.lo) + t->stack_.size / 4 * 3 ||
-      size > t->stack_.size)
-    return nullptr;
-  entry_sp(t) = reinterpret_cast<char*>(p);
-  return reinterpret_cast<void*>(p);
+  const size_t a = align < 16 ? 16 : align;
+  char* const floor = t->stack_.lo + t->stack_.size / 4 * 3;
+  if (size > size_t(sp - floor)) return nullptr;
+  char* p = sp - size;
+  p -= reinterpret_cast<uintptr_t>(p) & (a - 1);
+  if (p < floor) return nullptr;
+  entry_sp(t) = p;
+  return p;
 }
 
 void thread_set_entry(KThread* t, void (*func)(void*), void* arg) {

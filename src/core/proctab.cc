@@ -248,7 +248,8 @@ KThread* proctab::slot_at(const void* p) {
   const auto base = reinterpret_cast<uintptr_t>(tb.base.load(std::memory_order_relaxed));
   const auto a = reinterpret_cast<uintptr_t>(p);
   if (!base || a < base || a - base >= sizeof(KThread) * kSlabSize * n) return nullptr;
-  return reinterpret_cast<KThread*>(base + (a - base) / sizeof(KThread) * sizeof(KThread));
+  const uintptr_t slot = base + (a - base) / sizeof(KThread) * sizeof(KThread);
+  return reinterpret_cast<KThread*>(slot);  // NOLINT(performance-no-int-to-ptr): a slot address
 }
 
 namespace {

@@ -137,6 +137,7 @@ static char* take_free_locked() KT_REQUIRES(pool.lock) {
 }
 
 static void take_slot(Stack* s, uintptr_t tagged) {
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the slot address, tag bits off
   s->lo = reinterpret_cast<char*>(tagged & ~uintptr_t(kPageSize - 1));
   s->guard = GuardKind(tagged & (kPageSize - 1));
   s->size = pool.size;
@@ -218,8 +219,7 @@ size_t stacks_trim(size_t max) {
   // An idle pool should not pin what a burst of deep threads once touched;
   // the top page, which any thread touches, stays.
   for (size_t i = 0; i < n; i++) {
-    char* lo =
-        reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(batch[i]) & ~uintptr_t(kPageSize - 1));
+    char* lo = batch[i] - (reinterpret_cast<uintptr_t>(batch[i]) & (kPageSize - 1));
     madvise(lo, pool.size - kPageSize, MADV_DONTNEED);
   }
   if (n) {
@@ -285,7 +285,7 @@ void on_segv(int sig, siginfo_t* si, void* uc) {
   raise(SIGSEGV);
 }
 
-constexpr size_t kAltStackSize = 64 * 1024;
+constexpr size_t kAltStackSize = size_t{64} * 1024;
 thread_local void* altstack_mem = nullptr;
 std::once_flag handler_once;
 }  // namespace

@@ -42,7 +42,7 @@ struct Stack {
 
 inline constexpr size_t kPageSize = 4096;
 inline constexpr size_t kGuardSize = kPageSize;
-inline constexpr size_t kMinStackSize = 16 * 1024;
+inline constexpr size_t kMinStackSize = size_t{16} * 1024;
 inline constexpr size_t kStackCacheMax = 64;
 
 // Per-vCPU cache of default-size stacks. Owned by one vCPU; no lock. Each
@@ -74,6 +74,7 @@ inline bool stack_alloc(Stack* s, size_t size, StackCache* cache) {
   // Fast path: a default-size stack from this vCPU's cache, no lock.
   if (cache && cache->n > 0 && size == cache->size) {
     const auto tagged = reinterpret_cast<uintptr_t>(cache->lo[--cache->n]);
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the slot address, tag bits off
     s->lo = reinterpret_cast<char*>(tagged & ~uintptr_t(kPageSize - 1));
     s->guard = GuardKind(tagged & (kPageSize - 1));
     s->size = size;

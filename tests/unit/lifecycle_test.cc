@@ -1,6 +1,7 @@
 // Creating, running, exiting and joining kernel threads.
 #include <atomic>
 #include <cerrno>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -340,6 +341,27 @@ TEST(LifecycleDeath, SwallowedExitAndEscapingExceptionsPanicNamingTheThread) {
                "'culprit': kthread_exit's unwind was caught and not rethrown");
   EXPECT_DEATH(in_kernel([] { throw std::runtime_error("out of widgets"); }),
                "'culprit' let an exception escape its entry function: out of widgets");
+}
+
+// A handle whose implicit join cannot be done (its own thread destroys it)
+// panics, naming the thread and why: a destructor has nobody to report to.
+TEST(LifecycleDeath, DestroyingTheHandleInItsOwnThreadPanics) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        kt_config c{};
+        c.ncpu = 1;
+        ASSERT_EQ(kt_boot(&c), 0);
+        std::optional<Thread> self;
+        std::atomic<bool> ready{false};
+        self.emplace([&] {
+          while (!ready) kt_thread_yield();
+          self.reset();
+        });
+        ready = true;
+        while (true) std::this_thread::yield();
+      },
+      "implicit join of pid [0-9]+ failed .*a thread destroyed its own handle");
 }
 
 // A catch (...) that rethrows lets the exit go on: destructors run, and the

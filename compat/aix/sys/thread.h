@@ -58,7 +58,7 @@ typedef long tid_t;
 #define TSZOMB 6
 
 /* The stack the kernel allocates when i_stackaddr is 0. */
-#define KTHREAD_DEFAULT_STACK (96 * 1024)
+#define KTHREAD_DEFAULT_STACK ((size_t)96 * 1024)
 
 __KT_AIX_BEGIN
 tid_t thread_create(void) __KT_AIX(thread_create);
