@@ -177,6 +177,10 @@ void enqueue_locked(Chain& c, Sleeper* s, KThread* t, const void* wchan, const c
   // (on the vCPU it resumed on, which may not be the one it slept on).
   Vcpu* v = curvcpu();
   if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+  // Precedence (R9): an interrupt that has come by the time a timed-out
+  // sleeper runs again wins over the timeout, as FreeBSD's and OpenBSD's
+  // sleeps have it; a wakeup that found the sleeper wins over both.
+  if (KT_UNLIKELY(s->result == EWOULDBLOCK) && s->intr && interrupt_pending(t)) return EINTR;
   return s->result;
 }
 

@@ -17,8 +17,11 @@
 // holding its chain lock, check that it is still in the same sleep.
 //
 // Precedence when several end a sleep at once: whichever dequeues first under
-// the chain lock wins; an interrupt pending before the sleep blocks wins over
-// everything (it is tested last, under the lock, before blocking).
+// the chain lock wins, but for two rules: an interrupt pending before the
+// sleep blocks wins over everything (it is tested last, under the lock,
+// before blocking), and one that has come by the time a timed-out sleeper
+// runs again wins over the timeout (signal errors rank above timeouts, as
+// in the BSD kernels: semantics.md R9). A wakeup that found the sleeper is 0.
 #pragma once
 
 #include <atomic>

@@ -322,6 +322,33 @@ TEST_P(Sleepq, SleepUnlessMisusePanics) {
                "NULL done function");
 }
 
+// R9: an interrupt that comes after the timeout ended the sleep, but before
+// the sleeper ran again, wins (signal errors rank above timeouts). The
+// sleeper is kept from running by a hog on the one vCPU meanwhile.
+TEST(SleepqPrecedence, AnInterruptAfterTheTimeoutButBeforeTheSleeperRunsWins) {
+  kt_config c{};
+  c.ncpu = 1;
+  ASSERT_EQ(kt_boot(&c), 0);
+  int chan = 0;
+  std::atomic<int> rc{-1};
+  std::atomic<bool> release{false};
+  {
+    Thread sleeper([&] { rc = kt_sleep(&chan, "r9", KT_SLEEP_INTR, 2000000); });  // 2 ms
+    ASSERT_TRUE(wait_until([&] { return sleeper.state() == State::kSleeping; }));
+    Thread hog([&] {
+      while (!release.load()) {  // no preemption point
+      }
+    });
+    // The clock ends the timeout of the busy vCPU: the sleeper is runnable,
+    // queued behind the hog.
+    ASSERT_TRUE(wait_until([&] { return sleeper.state() == State::kRunnable; }));
+    EXPECT_EQ(kt_interrupt(sleeper.id()), 0);
+    release = true;
+  }
+  EXPECT_EQ(rc.load(), EINTR);
+  kt_shutdown(0);
+}
+
 TEST_P(Sleepq, HostThreadsMayJoinButNotSleep) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   int chan = 0;
