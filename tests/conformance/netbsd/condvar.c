@@ -27,8 +27,10 @@ static void waiter(void* arg) {
   (void)arg;
   mutex_enter(&mtx);
   while (!ready) cv_wait(&cv, &mtx);
-  STORE(result, mutex_owned(&mtx) ? 1 : 2);
+  const int owned = mutex_owned(&mtx);
   mutex_exit(&mtx);
+  /* Published only once the mutex is free: the host destroys it next. */
+  STORE(result, owned ? 1 : 2);
   kthread_exit(0);
 }
 static int has_waiter(void* p) {
@@ -121,8 +123,9 @@ static lwp_t* sig_lwp;
 static void sig_waiter(void* arg) {
   (void)arg;
   mutex_enter(&mtx);
-  STORE(sig_rc, cv_wait_sig(&cv, &mtx));
+  const int rc = cv_wait_sig(&cv, &mtx);
   mutex_exit(&mtx);
+  STORE(sig_rc, rc);
   kthread_exit(0);
 }
 static int sig_done(void* p) {
