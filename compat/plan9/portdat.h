@@ -5,6 +5,7 @@
 #ifndef _KT_PLAN9_PORTDAT_H_
 #define _KT_PLAN9_PORTDAT_H_
 
+#include <kt/c/face.h>
 #include <kt/c/rendez.h>
 #include <kt/kernel.h>
 #include <setjmp.h>
@@ -64,7 +65,7 @@ struct Proc {
   uvlong kt;     /* private: the kthreads handle */
   /* private: error()'s unwind in progress (it must outlive the frames it
    * unwinds, so it cannot live in error()'s) */
-  __attribute__((aligned(16))) unsigned char kt_unwind[32];
+  __attribute__((aligned(16))) unsigned char kt_unwind[KT_UNWIND_BUF];
 };
 
 #endif /* _KT_PLAN9_PORTDAT_H_ */

@@ -6,6 +6,7 @@
 #include "base/assert.h"
 #include "core/kernel.h"
 #include "core/thread.h"
+#include "core/unwind.h"
 #include "kt/c/face.h"
 
 using namespace kt;
@@ -56,6 +57,12 @@ extern "C" uint64_t kt_ticks_ns(int ticks, int hz, const char* fn) {
   if (ticks == 0) return 0;
   const uint64_t n = ticks < 0 ? 1 : static_cast<uint64_t>(ticks);
   return n * 1000000000ull / static_cast<uint64_t>(hz);
+}
+
+extern "C" void kt_unwind_to(void* buf, uintptr_t cfa, void (*land)(void*), void* arg,
+                             const char* who) {
+  if (!curthread()) panic("%s: called from a host thread; only a kernel thread unwinds", who);
+  unwind_to(buf, cfa, land, arg, who);
 }
 
 extern "C" void kt_vprintf(const char* fmt, va_list ap) {

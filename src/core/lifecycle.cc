@@ -1,8 +1,6 @@
 // Creating, starting, exiting and joining kernel threads.
 #include "core/lifecycle.h"
 
-#include <unwind.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include "core/biglock.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/unwind.h"
 #include "kt/c/face.h"
 #include "md/fpu.h"
 #include "sync/note.h"
@@ -66,8 +65,7 @@ KernelState* kernel_for_creation() {
 }
 
 // enter() calls the entry function. Exit's forced unwind ends when it has
-// left this frame (see unwind_stop), before the trampoline's handlers are
-// looked at.
+// left this frame's callees, before the trampoline's handlers are looked at.
 [[gnu::noinline]] void enter(KThread* t) {
   t->unwind_stop_ = reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa());
   t->entry_(t->arg_);
@@ -119,29 +117,9 @@ void trampoline(md::Transfer tr) {
   sched_exit(t);
 }
 
-_Unwind_Reason_Code unwind_stop(int, _Unwind_Action actions, _Unwind_Exception_Class,
-                                _Unwind_Exception*, _Unwind_Context* ctx, void* param) {
-  auto* t = static_cast<KThread*>(param);
-  // A context's CFA is that of the frame the unwinder has just left (libgcc
-  // computes it on the way out): once it is enter()'s, every frame up to
-  // the entry function's caller has run its cleanups, and the next one is
-  // the trampoline, whose handlers exit must not reach. The end of the stack
-  // (frames without unwind information) ends the unwind too.
-  if ((actions & _UA_END_OF_STACK) || _Unwind_GetCFA(ctx) >= t->unwind_stop_) exit_final(t);
-  return _URC_NO_REASON;
-}
-
-// exit_cleanup() runs when exit's unwind is destroyed before it reached the
-// trampoline: a catch (...) that did not rethrow. The thread would carry on
-// after an exit that must not return, so it is a panic (glibc aborts alike
-// for pthread_exit: "exception not rethrown").
-void exit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {
-  KThread* t = curthread();
-  panic(
-      "kernel thread pid %d '%s': kthread_exit's unwind was caught and not rethrown (a catch "
-      "(...) must rethrow)",
-      t ? t->pid_ : -1, t ? t->name_ : "?");
-}
+// land_exit() is where exit's unwind ends: with every frame of the entry
+// function gone.
+void land_exit(void* t) { exit_final(static_cast<KThread*>(t)); }
 
 // alloc_descriptor() builds an idle thread with everything but a stack and
 // an entry: the first half of thread_alloc, and all of kt_thread_reserve.
@@ -398,16 +376,10 @@ void thread_exit(int code) {
   t->lock_.lock();
   t->exit_code_ = code;
   t->lock_.unlock();
-  // Unwind with a forced unwind, as pthread_exit does: destructors and
-  // catch (...) blocks run, nothing can swallow it, and unwind_stop() ends
-  // the thread when the unwinder reaches the trampoline.
-  static_assert(sizeof(_Unwind_Exception) <= sizeof(t->exit_exc_), "fits the exception slot");
-  auto* exc = reinterpret_cast<_Unwind_Exception*>(t->exit_exc_);
-  memset(exc, 0, sizeof *exc);
-  exc->exception_class = 0x4b54485245584954ull;  // "KTHREXIT"
-  exc->exception_cleanup = exit_cleanup;
-  _Unwind_ForcedUnwind(exc, unwind_stop, t);
-  exit_final(t);  // the unwinder gave up (no unwind info): leave without unwinding
+  // Unwind as pthread_exit does: destructors and catch (...) blocks run,
+  // nothing can swallow it, and the thread ends once enter()'s callees are
+  // gone, before the trampoline's handlers.
+  unwind_to(t->exit_unwind_, t->unwind_stop_, land_exit, t, "kthread_exit");
 }
 
 int thread_detach(kt_tid_t tid) {

@@ -19,6 +19,7 @@
 
 #include "base/list.h"
 #include "base/spinlock.h"
+#include "core/unwind.h"
 #include "kt/c/thread.h"
 #include "kt/kernel.h"
 #include "md/context.h"
@@ -74,7 +75,7 @@ struct KThread {
   md::FiberSan san_;           // [h]
   uintptr_t unwind_stop_ = 0;  // [I] CFA of enter() (lifecycle.cc): exit unwinds to here
   char* entry_sp_ = nullptr;   // [I] where the first frame goes (below carved data)
-  alignas(16) unsigned char exit_exc_[64];  // [h] the exception object exit unwinds with
+  alignas(16) unsigned char exit_unwind_[kUnwindBufSize];  // [h] exit's unwind (core/unwind.h)
 
   // Sleeping.
   Sleeper slp_;

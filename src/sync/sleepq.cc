@@ -143,6 +143,12 @@ void enqueue_locked(Chain& c, Sleeper* s, KThread* t, const void* wchan, const c
   c.q.push_back(&s->link);
 }
 
+// show_asleep() is what ps shows of t while s sleeps.
+inline void show_asleep(KThread* t, const Sleeper* s) {
+  t->wmesg_.store(s->wmesg, std::memory_order_relaxed);
+  t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
+}
+
 // block_locked() ends every sleep that is still queued and wants to block:
 // a pending interrupt or a passed deadline wins first; otherwise a host
 // sleeper waits on its futex, and a kernel thread switches away. The chain
@@ -152,11 +158,13 @@ void enqueue_locked(Chain& c, Sleeper* s, KThread* t, const void* wchan, const c
                                                uint64_t deadline) KT_RELEASE(c.lock) {
   if (s->intr && t && interrupt_pending(t)) {
     dequeue(s, EINTR);
+    t->state_.store(ThreadState::kRunning, std::memory_order_relaxed);
     c.lock.unlock();
     return EINTR;
   }
   if (deadline && deadline <= now_ns()) {
     dequeue(s, EWOULDBLOCK);
+    if (t) t->state_.store(ThreadState::kRunning, std::memory_order_relaxed);
     c.lock.unlock();
     return EWOULDBLOCK;
   }
@@ -166,8 +174,7 @@ void enqueue_locked(Chain& c, Sleeper* s, KThread* t, const void* wchan, const c
     panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
           t->name_);
   s->blocked = true;
-  t->wmesg_.store(s->wmesg, std::memory_order_relaxed);
-  t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
+  show_asleep(t, s);
   if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
   if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
   sched_block_release(h, t, c.lock);
@@ -265,10 +272,13 @@ int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t 
     return r;
   }
   // One hold of the chain: queued under the interlock (which ranks above the
-  // chain), so a waker that needs the interlock finds us queued.
+  // chain), so a waker that needs the interlock finds us queued, and shown
+  // asleep: whoever takes the interlock next sees us as a sleeper (a
+  // suspender woken by our acknowledgement finds us suspended).
   Chain& c = chain_of(wchan);
   c.lock.lock();
   enqueue_locked(c, s, t, wchan, wmesg, flags);
+  if (t) show_asleep(t, s);
   interlock.unlock();
   const int r = sleep_done(t, block_locked(c, s, h, t, deadline), 0);
   interlock.lock();

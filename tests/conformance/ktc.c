@@ -125,6 +125,7 @@ static int run_panic(const struct ktc_case* c) {
   fflush(NULL);
   pid_t pid = fork();
   if (pid == 0) {
+    alarm(60); /* a case that hangs instead of panicking fails, not the run */
     dup2(fds[1], 2);
     close(fds[0]);
     boot(c->ncpu);

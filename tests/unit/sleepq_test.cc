@@ -324,7 +324,9 @@ TEST_P(Sleepq, SleepUnlessMisusePanics) {
 
 // R9: an interrupt that comes after the timeout ended the sleep, but before
 // the sleeper ran again, wins (signal errors rank above timeouts). The
-// sleeper is kept from running by a hog on the one vCPU meanwhile.
+// sleeper is kept from running by a hog on the one vCPU meanwhile; the hog
+// starts spinning only once the sleeper sleeps, a hand-off on the one vCPU
+// that no host timing can undo.
 TEST(SleepqPrecedence, AnInterruptAfterTheTimeoutButBeforeTheSleeperRunsWins) {
   kt_config c{};
   c.ncpu = 1;
@@ -333,17 +335,21 @@ TEST(SleepqPrecedence, AnInterruptAfterTheTimeoutButBeforeTheSleeperRunsWins) {
   std::atomic<int> rc{-1};
   std::atomic<bool> release{false};
   {
-    Thread sleeper([&] { rc = kt_sleep(&chan, "r9", KT_SLEEP_INTR, 2000000); });  // 2 ms
-    ASSERT_TRUE(wait_until([&] { return sleeper.state() == State::kSleeping; }));
+    Thread sleeper([&] { rc = kt_sleep(&chan, "r9", KT_SLEEP_INTR, 20000000); });  // 20 ms
+    const kt_tid_t sid = sleeper.id();
     Thread hog([&] {
+      while (kt_thread_state(sid) != KT_SLEEPING && rc.load() == -1) kt_thread_yield();
       while (!release.load()) {  // no preemption point
       }
     });
+    struct Release {
+      std::atomic<bool>& r;
+      ~Release() { r = true; }  // before the hog is joined, whatever fails
+    } guard{release};
     // The clock ends the timeout of the busy vCPU: the sleeper is runnable,
     // queued behind the hog.
     ASSERT_TRUE(wait_until([&] { return sleeper.state() == State::kRunnable; }));
-    EXPECT_EQ(kt_interrupt(sleeper.id()), 0);
-    release = true;
+    EXPECT_EQ(kt_interrupt(sid), 0);
   }
   EXPECT_EQ(rc.load(), EINTR);
   kt_shutdown(0);

@@ -71,6 +71,22 @@ int kt_face_handle(const void* p, int face, uint64_t* t);
  */
 uint64_t kt_ticks_ns(int ticks, int hz, const char* fn);
 
+/*
+ * kt_unwind_to() unwinds the calling kernel thread's frames one by one, as
+ * kthread_exit does, running each C++ frame's destructors and catch (...)
+ * blocks (C frames have none), until the callees of the frame whose
+ * canonical frame address is cfa (__builtin_dwarf_cfa() in that frame) are
+ * gone; then it calls land(arg), which must not return (a longjmp into that
+ * frame, say). buf (KT_UNWIND_BUF bytes, 16-aligned) holds the unwind while
+ * it runs, so it must outlive the frames unwound: never in the caller's
+ * frame. A catch (...) that swallows the unwind panics, naming the thread
+ * and who. With no unwind information on the way, land(arg) runs at once.
+ * Plan 9's error() reaches waserror() with it.
+ */
+#define KT_UNWIND_BUF 64
+void kt_unwind_to(void* buf, uintptr_t cfa, void (*land)(void*), void* arg, const char* who)
+    __attribute__((noreturn));
+
 /* kt_printf() prints on the kernel console (kt_config.console). */
 void kt_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void kt_vprintf(const char* fmt, va_list ap);

@@ -1,7 +1,6 @@
 // Plan 9 kproc(9), error(9), sleep(9), qlock(9) (seed 003; semantics.md 6)
 // onto the core: notes, Rendez, QLocks and the Broken list live there; this
 // file translates, and keeps the setjmp label stack that C code needs.
-#include <unwind.h>
 
 #include <cerrno>
 #include <csetjmp>
@@ -157,28 +156,11 @@ namespace {
 
 // error() unwinds, as Plan 9's does, to the innermost waserror(); but where
 // Plan 9 longjmps straight there, here the frames in between are unwound
-// first (a forced unwind, as kthread_exit's), so a C++ frame between the
-// waserror() and the error() has its destructors run, and C frames, which
-// have none, are passed over as before. The unwinding stops when it has
-// left the waserror() frame's callees (libgcc reports the CFA of the frame
-// just left), and the label's longjmp does the rest. Without unwind tables
-// it reaches the end of the stack at once: the plain longjmp.
-_Unwind_Reason_Code unwind_to_label(int, _Unwind_Action actions, _Unwind_Exception_Class,
-                                    _Unwind_Exception*, _Unwind_Context* ctx, void* param) {
-  auto* l = static_cast<Label*>(param);
-  if ((actions & _UA_END_OF_STACK) || _Unwind_GetCFA(ctx) >= l->kt_cfa) longjmp(l->buf, 1);
-  return _URC_NO_REASON;
-}
-
-// A catch (...) that swallowed error()'s unwind: the waserror() frame never
-// hears of the error, and the function goes on as if nothing had happened.
-void unwind_swallowed(_Unwind_Reason_Code, _Unwind_Exception*) {
-  Proc* p = kt_plan9_up();
-  kt_panic(
-      "error: the unwind to waserror() in pid %lu '%s' was caught and not rethrown (a catch "
-      "(...) must rethrow)",
-      p ? p->pid : 0, p ? p->text : "?");
-}
+// first (kt_unwind_to, the mechanism of kthread_exit), so a C++ frame between
+// the waserror() and the error() has its destructors run, and C frames,
+// which have none, are passed over as before; the label's longjmp does the
+// rest. Without unwind tables it is the plain longjmp.
+void land_on_label(void* l) { longjmp(static_cast<Label*>(l)->buf, 1); }
 
 }  // namespace
 
@@ -188,16 +170,9 @@ extern "C" void nexterror(void) {
     kt_panic("nexterror: no waserror frame in pid %lu '%s' (error: %s)", p->pid, p->text,
              p->errstr);
   Label* l = &p->errlab[--p->nerrlab];
-  // The exception lives in the Proc: the frames between here and the label
-  // are unwound one by one, cleanups run on the stack they leave, and the
-  // unwinder resumes from it (so not in this frame).
-  static_assert(sizeof(_Unwind_Exception) <= sizeof p->kt_unwind, "fits in the Proc");
-  auto* exc = reinterpret_cast<_Unwind_Exception*>(p->kt_unwind);
-  memset(exc, 0, sizeof *exc);
-  exc->exception_class = 0x4b54503945525221ull;  // "KTP9ERR!"
-  exc->exception_cleanup = unwind_swallowed;
-  _Unwind_ForcedUnwind(exc, unwind_to_label, l);
-  longjmp(l->buf, 1);  // the unwinder gave up: as Plan 9 does
+  // The unwind lives in the Proc: it must outlive the frames it unwinds.
+  static_assert(sizeof p->kt_unwind == KT_UNWIND_BUF, "the Proc holds an unwind");
+  kt_unwind_to(p->kt_unwind, l->kt_cfa, land_on_label, l, "error()");
 }
 
 extern "C" void error(char* err) {

@@ -61,9 +61,12 @@ buf_daemon()
 static char boot_trace[8];
 static struct proc* sysinit_curproc;
 static void trace(const void* c) {
-  if (*(const char*)c == 'i') {
+  if (*(const char*)c == 'i') { /* the first record of every boot */
     boot_trace[0] = '\0';
     sysinit_curproc = curproc;
+    /* This boot's daemon has not run yet: a case waits for its loops. */
+    __atomic_store_n(&loops, 0, __ATOMIC_RELEASE);
+    seen_first = NULL;
   }
   strncat(boot_trace, (const char*)c, sizeof boot_trace - strlen(boot_trace) - 1);
 }
