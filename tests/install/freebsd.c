@@ -1,0 +1,12 @@
+/* FreeBSD kthread(9) from an installed kthreads. */
+#include <sys/kthread.h>
+#include <sys/proc.h>
+
+static void body(void* ran) {
+  __atomic_store_n((int*)ran, 1, __ATOMIC_RELEASE);
+  kthread_exit(0);
+}
+int use_freebsd(int* ran) {
+  struct proc* p;
+  return kthread_create(body, ran, &p, 0, 0, "freebsd");
+}
