@@ -17,7 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr unsigned kWaitMs = 200;
+// Long enough that the "shutdown" thread surely reaches its handler within it
+// on two loaded cores under a sanitizer; each case waits it once.
+constexpr unsigned kWaitMs = 500;
 
 long ms_since(Clock::time_point t0) {
   return long(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
