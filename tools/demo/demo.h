@@ -26,7 +26,7 @@ long p9_packets(void);
 
 /* AIX: a worker made by thread_create, started on a data block. */
 void aix_start(void);
-long aix_result(void); /* waits for the worker to finish */
+long aix_stop(long* rounds); /* stops the worker, waits, returns its sum */
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
   printf("openbsd: drv0 took %ld interrupts\n", ob_interrupts());
   printf("netbsd: the pool did %ld items\n", nb_done());
   printf("plan9: ether0read read %ld packets\n", p9_packets());
-  printf("aix: the worker computed %ld\n", aix_result());
+  long rounds = 0;
+  const long sum = aix_stop(&rounds);
+  printf("aix: the worker computed %ld in %ld rounds\n", sum, rounds);
 
   printf("\n-- shutdown --\n");
   kt_shutdown(0);
