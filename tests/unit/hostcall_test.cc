@@ -68,9 +68,11 @@ TEST(Hostcall, ErrnoOfTheHostCallSurvivesTheMoveToAnotherHostThread) {
   long tid_in_call = 0, tid_after = 0;
   off_t rc = 0;
   int err_after = 0;
+  kt_tid_t self_before = 0, self_after = 0;
   {
     Thread caller({.name = "caller"}, [&] {
       char ch;
+      self_before = kt_thread_self();
       kt_hostcall_enter();
       const ssize_t n = read(fds[0], &ch, 1);        // until the poisoner has run
       rc = n == 1 ? lseek(fds[0], 0, SEEK_SET) : 0;  // a pipe: ESPIPE
@@ -78,6 +80,7 @@ TEST(Hostcall, ErrnoOfTheHostCallSurvivesTheMoveToAnotherHostThread) {
       kt_hostcall_exit();
       err_after = *errno_here();
       tid_after = host_tid();
+      self_after = kt_thread_self();  // who am I, asked on the new host thread
     });
     Thread poisoner({.name = "poisoner"}, [&] {
       while (caller.state() != State::kHostcall) kt_thread_yield();
@@ -89,6 +92,8 @@ TEST(Hostcall, ErrnoOfTheHostCallSurvivesTheMoveToAnotherHostThread) {
   EXPECT_EQ(rc, -1);
   EXPECT_NE(tid_after, tid_in_call) << "resumed on another host thread";
   EXPECT_EQ(err_after, ESPIPE);
+  EXPECT_NE(self_before, 0u);
+  EXPECT_EQ(self_after, self_before) << "the same kernel thread, on another host thread";
   close(fds[0]);
   close(fds[1]);
   kt_shutdown(0);

@@ -21,6 +21,13 @@
  *     (the thread is created with none blocked). A signal kthread_kill posts
  *     while the thread is TSIDL stays pending, and is delivered or blocked
  *     by i_sigmask when the thread starts (AIX: "kept pending");
+ *   - kthread_kill of a tid that names no thread (gone, never created, or
+ *     -1 outside a kernel thread) is fatal: it has no error to return;
+ *   - kernel threads run at KT_PRI_KERNEL (AIX gives thread_create no
+ *     priority) and are all named "kthread";
+ *   - a wakeup that found an interruptible sleeper wins over a signal that
+ *     comes at the same moment (the BSD precedence, semantics.md R9: the
+ *     face has no sleep of its own, its threads use kt_sleep);
  *   - thread_create before kt_boot is fatal (AIX code runs in a booted
  *     kernel; there is no error for it);
  *   - getuerror() reports the error of the calling host context's last

@@ -121,7 +121,10 @@ extern "C" void kthread_kill(tid_t tid, int sig) {
   // A signal to a TSIDL thread stays pending and is honoured against
   // i_sigmask once kthread_start runs it (semantics.md 7.1): the core keeps
   // an idle thread's signals so.
-  kt_signal(tid == -1 ? kt_thread_self() : uint64_t(tid), sig);
+  // It returns nothing, so a tid that names no thread (gone, never made,
+  // -1 on a host thread) is fatal (semantics.md 9), not a silent no-op.
+  if (kt_signal(tid == -1 ? kt_thread_self() : uint64_t(tid), sig) == ESRCH)
+    kt_panic("kthread_kill: tid %ld names no kernel thread (gone, or never created)", long(tid));
 }
 
 extern "C" int thread_getstate(tid_t tid) {

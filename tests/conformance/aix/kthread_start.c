@@ -253,6 +253,32 @@ static void thread_create_limit_is_eagain(void) {
 
 static void thread_self_on_a_host_thread(void) { KTC_CHECK_EQ(thread_self(), -1); }
 
+/* semantics.md 10.13 and 10.3: no priority and no name to give; the kernel
+ * default and one name for all. */
+static void priority_and_name_are_the_kernels(void) {
+  char name[32];
+  tid_t t = thread_create();
+  KTC_CHECK(t != -1);
+  KTC_CHECK_EQ(kt_thread_priority((uint64_t)t), KT_PRI_KERNEL);
+  KTC_CHECK_EQ(kt_thread_name((uint64_t)t, name, sizeof name), 0);
+  KTC_CHECK(strcmp(name, "kthread") == 0);
+  struct block b = {1, "name"};
+  STORE(ran, 0);
+  KTC_CHECK_EQ(kthread_start(t, entry, &b, sizeof b, NULL, NULL), 0);
+  KTC_CHECK(ktc_wait(gone, &t));
+}
+
+/* kthread_kill returns nothing: a tid of a thread that has gone is fatal
+ * (semantics.md 9, void functions), never a signal lost without a word. */
+static void kill_of_a_gone_thread_panics(void) {
+  struct block b = {2, "kill"};
+  tid_t t = thread_create();
+  STORE(ran, 0);
+  kthread_start(t, entry, &b, sizeof b, NULL, NULL);
+  ktc_wait(gone, &t);
+  kthread_kill(t, SIGUSR1);
+}
+
 static const struct ktc_case cases[] = {
     {"thread_create makes a TSIDL thread; kthread_start runs i_func on a copy of the data, "
      "and returning from it terminates the thread",
@@ -271,6 +297,9 @@ static const struct ktc_case cases[] = {
      "called from a host thread"},
     {"thread_create fails with EAGAIN at the thread limit", thread_create_limit_is_eagain},
     {"thread_self outside a kernel thread is -1", thread_self_on_a_host_thread},
+    {"threads run at the kernel's priority, all named kthread", priority_and_name_are_the_kernels},
+    {"kthread_kill of a thread that has gone panics", kill_of_a_gone_thread_panics,
+     "names no kernel thread"},
     {"the data may fill a quarter of the 96K stack", largest_data_block_is_a_quarter_of_the_stack},
     {"signals sent while TSIDL are kept pending, then blocked or delivered by i_sigmask",
      signals_sent_while_tsidl_are_kept_pending},

@@ -152,6 +152,15 @@ static void quiet(void* arg) {
   kthread_exit(0);
 }
 
+/* semantics.md 10.13: kthread_create takes no priority; threads run at the
+ * kernel's default (RFSTOPPED keeps this one still while we look). */
+static void priority_is_the_kernels(void) {
+  struct proc* p = NULL;
+  KTC_CHECK_EQ(kthread_create(quiet, NULL, &p, RFSTOPPED, 0, "prio"), 0);
+  KTC_CHECK_EQ(kt_thread_priority(p->p_kt), KT_PRI_KERNEL);
+  KTC_CHECK_EQ(kthread_run(p), 0);
+}
+
 static void pages_are_bounded(void) {
   struct proc *p0 = NULL, *p1 = NULL, *p8 = NULL, *pbig = NULL;
   __atomic_store_n(&ran, 0, __ATOMIC_RELEASE);
@@ -605,6 +614,7 @@ static const struct ktc_case cases[] = {
     {"RFHIGHPID: the pid is at least 10 and the pid cursor does not move",
      rfhighpid_is_ten_or_more_and_keeps_the_cursor},
     {"kthread_create runs func(arg), returns 0 and sets *newpp and p_comm", creates_and_runs},
+    {"kernel threads run at the kernel's priority", priority_is_the_kernels},
     {"*newpp is published before the new thread first runs", publishes_before_running},
     {"the name is built with printf(9) and truncated to MAXCOMLEN",
      name_is_formatted_and_truncated},

@@ -178,6 +178,30 @@ static void null_chan(void* arg) {
 }
 static void null_chan_panics(void) { ktc_in_kthread(null_chan, NULL); }
 
+/* mtx_assert(9) and msleep's MA_NOTRECURSED, as INVARIANTS kernels check. */
+static struct mtx am;
+static void asserts_owned(void* arg) {
+  (void)arg;
+  mtx_init(&am, "am", NULL, MTX_DEF);
+  mtx_assert(&am, MA_OWNED);
+}
+static void mtx_assert_owned_panics(void) { ktc_in_kthread(asserts_owned, NULL); }
+static void asserts_notowned(void* arg) {
+  (void)arg;
+  mtx_init(&am, "am", NULL, MTX_DEF);
+  mtx_lock(&am);
+  mtx_assert(&am, MA_NOTOWNED);
+}
+static void mtx_assert_notowned_panics(void) { ktc_in_kthread(asserts_notowned, NULL); }
+static void msleeps_recursed(void* arg) {
+  (void)arg;
+  mtx_init(&am, "am", NULL, MTX_DEF | MTX_RECURSE);
+  mtx_lock(&am);
+  mtx_lock(&am);
+  msleep(&am, &am, PZERO, "recursed", 1);
+}
+static void msleep_recursed_panics(void) { ktc_in_kthread(msleeps_recursed, NULL); }
+
 static const struct ktc_case cases[] = {
     {"tsleep returns 0 when woken", woken_returns_zero},
     {"PCATCH: a signal ends the sleep with EINTR", pcatch_signal_is_eintr},
@@ -192,6 +216,10 @@ static const struct ktc_case cases[] = {
     {"pause sleeps for timo ticks", pause_sleeps},
     {"tsleep outside a kernel thread panics", host_tsleep_panics, "called from a host thread"},
     {"tsleep on a NULL channel panics", null_chan_panics, "NULL wait channel"},
+    {"mtx_assert(MA_OWNED) of a free mutex panics", mtx_assert_owned_panics, "mutex am not owned"},
+    {"mtx_assert(MA_NOTOWNED) of a held mutex panics", mtx_assert_notowned_panics,
+     "mutex am owned"},
+    {"msleep with a recursed mutex panics", msleep_recursed_panics, "msleep: mutex am is recursed"},
 };
 
 KTC_MAIN("FreeBSD sleep(9)", cases)

@@ -11,6 +11,7 @@
 #include <sys/kthread.h>
 #include <sys/lwp.h>
 #include <sys/mutex.h>
+#include <sys/proc.h> /* kpause, where NetBSD declares it */
 #include <time.h>
 
 #include "ktc.h"
@@ -214,6 +215,8 @@ static void kpause_sleeps_ticks(void) {
   KTC_CHECK_EQ(rc, EWOULDBLOCK);
 }
 
+static void kpause_from_host_panics(void) { kpause("host", false, 1, NULL); }
+
 static void destroy_with_waiters(void) {
   init_all();
   kthread_create(PRI_NONE, KTHREAD_MPSAFE, NULL, waiter, NULL, NULL, "w");
@@ -234,6 +237,7 @@ static const struct ktc_case cases[] = {
      hz_is_100_and_settable_before_boot},
     {"mutex_tryenter fails while another holds it; mutex_owned", mutex_tryenter_and_owned},
     {"kpause sleeps for the ticks", kpause_sleeps_ticks},
+    {"kpause outside a kernel thread panics", kpause_from_host_panics, "called from a host thread"},
     {"cv_destroy with waiters panics", destroy_with_waiters, "destroyed with waiters"},
 };
 

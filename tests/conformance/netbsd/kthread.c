@@ -3,8 +3,10 @@
  * CPU binding, kthread_exit, kthread_join, kthread_fpu_enter/exit.
  */
 #include <kt/c/thread.h>
+#include <kt/kernel.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/cpu.h>
 #include <sys/kthread.h>
@@ -60,6 +62,43 @@ static void pri_none_is_pri_kthread(void) {
   KTC_CHECK(kt_thread_priority(hi->l_kt) < kt_thread_priority(l->l_kt));
   KTC_CHECK(kt_thread_priority(l->l_kt) < kt_thread_priority(ts->l_kt));
   kthread_run(l), kthread_run(ts), kthread_run(hi);
+}
+
+/* The FLAGS column of name's line in the ps listing ("" if not listed). */
+static void ps_flags(const char* name, char* flags, size_t len) {
+  char* buf = NULL;
+  size_t n = 0;
+  FILE* f = open_memstream(&buf, &n);
+  kt_ps(f);
+  fclose(f);
+  flags[0] = '\0';
+  for (char* line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char pid[16], nm[64], state[16], wchan[32], pri[8], cpu[8], fl[16];
+    if (sscanf(line, "%15s %63s %15s %31s %7s %7s %15s", pid, nm, state, wchan, pri, cpu, fl) ==
+            7 &&
+        strcmp(nm, name) == 0)
+      snprintf(flags, len, "%s", fl);
+  }
+  free(buf);
+}
+
+/* KTHREAD_INTR (with MPSAFE) makes an interrupt thread, KTHREAD_TS a
+ * time-sharing one: ps shows both, and the LWP keeps the flags. */
+static void intr_and_ts_threads(void) {
+  lwp_t *in = NULL, *ts = NULL;
+  char f[16];
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_MPSAFE | KTHREAD_INTR, NULL, body,
+                              NULL, &in, "nbintr"),
+               0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_TS, NULL, body, NULL, &ts, "nbts"),
+               0);
+  KTC_CHECK(in->l_flag & KTHREAD_INTR);
+  KTC_CHECK(ts->l_flag & KTHREAD_TS);
+  ps_flags("nbintr", f, sizeof f);
+  KTC_CHECK(strchr(f, 'I') != NULL && strchr(f, 'M') != NULL);
+  ps_flags("nbts", f, sizeof f);
+  KTC_CHECK(strchr(f, 'T') != NULL && strchr(f, 'M') == NULL);
+  kthread_run(in), kthread_run(ts);
 }
 
 static void bad_input_is_einval(void) {
@@ -394,6 +433,8 @@ static void stack_holds_the_u_area(void) {
 static const struct ktc_case cases[] = {
     {"kthread_create: func(arg) runs; *newlp receives the LWP before it runs",
      creates_runs_and_publishes},
+    {"KTHREAD_INTR|KTHREAD_MPSAFE makes an interrupt thread, KTHREAD_TS a time-sharing one",
+     intr_and_ts_threads},
     {"PRI_NONE selects the default priority (PRI_KTHREAD, MAXPRI_USER for KTHREAD_TS)",
      pri_none_is_pri_kthread},
     {"bad input (NULL func or fmt, unknown flag, INTR without MPSAFE, MUSTJOIN without newlp, "

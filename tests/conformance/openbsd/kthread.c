@@ -203,12 +203,23 @@ static void stack_holds_the_u_area(void) {
   KTC_CHECK(ktc_wait(has_run, NULL));
 }
 
+/* semantics.md 10.13: the page gives no priority; threads run at the
+ * kernel's default. */
+static void priority_is_the_kernels(void) {
+  struct proc* p = NULL;
+  STORE(release, 0);
+  KTC_CHECK_EQ(kthread_create(hold, NULL, &p, "prio"), 0);
+  KTC_CHECK_EQ(kt_thread_priority(p->p_kt), KT_PRI_KERNEL);
+  STORE(release, 1);
+}
+
 static const struct ktc_case cases[] = {
     {"the new process starts up executing func with argument arg; newpp is filled",
      starts_func_with_arg},
     {"newpp may be NULL; a NULL arg is passed as NULL", null_newpp_and_null_arg},
     {"name is used to name the process (at most MAXCOMLEN characters)", name_is_cut_at_maxcomlen},
     {"NULL func or name: EINVAL, nothing created", bad_input_is_einval},
+    {"kernel threads run at the kernel's priority", priority_is_the_kernels},
     {"EAGAIN: the limit on the total number of system processes would be exceeded",
      limit_is_eagain},
     {"kthread_exit with a nonzero ecode prints a warning", exit_warns_on_nonzero_status},

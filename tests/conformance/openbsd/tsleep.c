@@ -271,6 +271,16 @@ static void asserts_locked(void* arg) {
 static void mutex_assert_locked_panics(void) { ktc_in_kthread(asserts_locked, NULL); }
 
 static void tsleep_from_host_panics(void) { tsleep(&chan, PWAIT, "host", 1); }
+static void sleeps_on_null(void* arg) {
+  (void)arg;
+  tsleep(NULL, PWAIT, "null", 1);
+}
+static void tsleep_on_null_panics(void) { ktc_in_kthread(sleeps_on_null, NULL); }
+static void msleeps_without_mutex(void* arg) {
+  (void)arg;
+  msleep(&chan, NULL, PWAIT, "nomtx", 1);
+}
+static void msleep_without_mutex_panics(void) { ktc_in_kthread(msleeps_without_mutex, NULL); }
 
 static const struct ktc_case cases[] = {
     {"tsleep returns 0 when woken by wakeup", wakeup_returns_zero},
@@ -285,6 +295,8 @@ static const struct ktc_case cases[] = {
     {"msleep never loses a wakeup made under the mutex (many rounds)", msleep_never_loses_a_wakeup},
     {"wakeup_n wakes at most n sleepers", wakeup_n_wakes_n},
     {"tsleep outside a kernel thread panics", tsleep_from_host_panics, "called from a host thread"},
+    {"tsleep on a NULL ident panics", tsleep_on_null_panics, "tsleep: NULL ident"},
+    {"msleep without a mutex panics", msleep_without_mutex_panics, "msleep: NULL mutex"},
     {"mtx_enter of a mutex the caller holds panics", mtx_enter_recursion_panics,
      "locking against myself"},
     {"mtx_leave of a mutex the caller does not hold panics", mtx_leave_unheld_panics,

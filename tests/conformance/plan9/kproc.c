@@ -325,6 +325,33 @@ static void errstr_is_cut_at_errmax(void) {
   KTC_CHECK_EQ(strlen(lasterr), ERRMAX - 1);
 }
 
+/* A note is at most ERRMAX-1 bytes: longer text is cut, not refused. */
+static int taken_len = -1;
+static void takes_a_note(void* arg) {
+  char buf[ERRMAX + 1];
+  int flag = -1;
+  (void)arg;
+  me = up;
+  STORE(stage, 1);
+  while (LOAD(stage) < 2) sched_yield();
+  STORE(taken_len, kt_note_take(buf, &flag) > 0 ? (int)strlen(buf) : -2);
+  STORE(stage, 3);
+  pexit("", 1);
+}
+static void a_long_note_is_cut_to_errmax(void) {
+  char text[3 * ERRMAX];
+  memset(text, 'n', sizeof text - 1);
+  text[sizeof text - 1] = '\0';
+  STORE(stage, 0);
+  STORE(taken_len, -1);
+  kproc("taker", takes_a_note, nil);
+  KTC_CHECK(ktc_wait(at_least, &one));
+  KTC_CHECK_EQ(postnote(me, 1, text, NUser), 1);
+  STORE(stage, 2);
+  KTC_CHECK(ktc_wait(at_least, &three));
+  KTC_CHECK_EQ(LOAD(taken_len), ERRMAX - 1);
+}
+
 /* semantics.md 6.3: "a system note replaces whatever was pending" (any flag
  * other than NUser flushes the queue, which a kproc never empties). */
 static void system_note_flushes_the_queue(void) {
@@ -446,6 +473,7 @@ static void stack_is_kstack(void) {
 }
 
 static const struct ktc_case cases[] = {
+    {"a note longer than ERRMAX-1 bytes is cut to that", a_long_note_is_cut_to_errmax},
     {"kproc runs (*func)(arg) in a new process named by text", kproc_runs_func_with_arg},
     {"the kproc runs at PriKproc", priority_is_prikproc},
     {"postnote(readp, 1, \"unbind\", 0) stops a kproc reading packets: it raises "
