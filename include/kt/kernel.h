@@ -50,7 +50,24 @@ struct kt_config {
   unsigned max_hostcalls;    /* host threads lent to blocking host calls; 0: 64 */
   unsigned shutdown_wait_ms; /* the bound on kt_shutdown (see there); 0: 2000 */
   FILE* console;             /* where the kernel prints; NULL: stderr */
-  uintptr_t kt_reserved[16];
+  unsigned stack_guard;      /* enum kt_stack_guard; 0: the strongest the host has */
+  unsigned kt_reserved0;     /* (carved with stack_guard; must be 0) */
+  uintptr_t kt_reserved[15];
+};
+
+/*
+ * How pooled stacks are guarded against overflow. KT_GUARD_BEST takes the
+ * strongest the host allows: a guard region below every stack (Linux 6.13+,
+ * MADV_GUARD_INSTALL, no mapping cost), else a PROT_NONE page while the
+ * mappings allow (a quarter of vm.max_map_count is left to the rest of the
+ * process), else a canary checked whenever the thread switches out. The
+ * weaker choices exist to exercise the fallbacks; all of them report the
+ * overflowing thread's pid, name and stack size.
+ */
+enum kt_stack_guard {
+  KT_GUARD_BEST = 0,
+  KT_GUARD_PAGE = 1,   /* PROT_NONE pages within the budget, then canaries */
+  KT_GUARD_CANARY = 2, /* canaries only */
 };
 
 #define KT_MAXCPU 256
@@ -63,7 +80,8 @@ struct kt_config {
  * functions (kt/c/startup.h) in a kernel thread, which may create threads,
  * and only then declares the system up. Returns 0; EINVAL for a bad
  * configuration (ncpu above KT_MAXCPU, hz above 100000, a stack smaller than
- * KT_MIN_STACK or larger than 1 GiB, a non-zero kt_reserved word); EBUSY
+ * KT_MIN_STACK or larger than 1 GiB, an unknown stack_guard, a non-zero
+ * reserved word); EBUSY
  * when a kernel is already up or on its way; EAGAIN when the host refuses a
  * thread, in which case nothing of the kernel stays and no start-up
  * function or shutdown handler runs. Call from a host thread.

@@ -104,6 +104,7 @@ int validate(const kt_config& c) {
   if (c.stack_size && (c.stack_size < KT_MIN_STACK || c.stack_size > (size_t(1) << 30)))
     return EINVAL;
   if (c.slice_ticks > 100000) return EINVAL;
+  if (c.stack_guard > KT_GUARD_CANARY || c.kt_reserved0) return EINVAL;
   for (uintptr_t r : c.kt_reserved)
     if (r) return EINVAL;
   return 0;
@@ -366,7 +367,7 @@ extern "C" int kt_boot(const struct kt_config* cfg) {
   }
 
   proctab::set_maxproc(k->maxproc);
-  md::stacks_init(k->stack_size);
+  md::stacks_init(k->stack_size, c.stack_guard);
   md::overflow_handler_install();
   g_kernel.store(k, std::memory_order_release);
 

@@ -15,6 +15,7 @@
 #include "base/assert.h"
 #include "base/spinlock.h"
 #include "core/thread.h"
+#include "kt/kernel.h"
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -101,11 +102,11 @@ const char* to_string(GuardKind g) {
   return "?";
 }
 
-void stacks_init(size_t default_size) {
+void stacks_init(size_t default_size, unsigned guard) {
   SpinGuard g(pool.lock);
   pool.size = (default_size + kPageSize - 1) & ~(kPageSize - 1);
-  pool.region_ok = true;
-  pool.protect_budget = map_count_budget();
+  pool.region_ok = guard == KT_GUARD_BEST;
+  pool.protect_budget = guard == KT_GUARD_CANARY ? 0 : map_count_budget();
 }
 
 void stacks_fini() {

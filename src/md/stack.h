@@ -55,8 +55,9 @@ struct StackCache {
 };
 
 // stacks_init() is called at boot with the default stack size (already
-// scaled for sanitizers); stacks_fini() at shutdown unmaps every arena.
-void stacks_init(size_t default_size);
+// scaled for sanitizers) and kt_config.stack_guard; stacks_fini() at
+// shutdown unmaps every arena.
+void stacks_init(size_t default_size, unsigned guard);
 void stacks_fini();
 // stacks_abandon() forgets every arena without unmapping it: a shutdown
 // that left a vCPU running may still be using one.
