@@ -47,6 +47,10 @@ inline bool post_note(const Thread& t, std::string_view text, NoteFlag flag = No
   return rc == 1;
 }
 
+// signal() posts sig (1..64) to t: unless t blocks it, t's interruptible
+// wait throws kt::Interrupted. Throws Error: ESRCH (t is gone), EINVAL (sig).
+inline void signal(const Thread& t, int sig) { check(kt_signal(t.id(), sig), "kt::signal"); }
+
 // FpuSection: an FPU section for the scope; the outermost one wipes every
 // vector and x87 register and loads the default control words when it ends,
 // also when an exit unwinds it. Kernel threads only. Across any kernel call
@@ -66,6 +70,9 @@ class FpuSection {
 namespace this_thread {
 // suspend_check() honours a pending suspension request on the caller.
 inline void suspend_check() { kt_suspend_check(kt_thread_self()); }
+// block_signals() sets the signals the caller blocks (bit sig-1) and returns the
+// set it replaces.
+inline uint64_t block_signals(uint64_t blocked) { return kt_sigmask(blocked); }
 }  // namespace this_thread
 
 }  // namespace kt

@@ -38,12 +38,16 @@ struct Handler {
   void (*func)(void*, int);
   void* arg;
   int priority;
-  unsigned seq;
-  bool dead;  // deregistered: skipped, and freed with the others at shutdown
+  uint64_t seq;  // unique for the life of the process: the tag
+  bool dead;     // deregistered: skipped, and freed with the others at shutdown
 };
 SpinLock handler_lock;
 std::vector<Handler*>* handlers[3] KT_GUARDED_BY(handler_lock) = {};
-unsigned handler_seq KT_GUARDED_BY(handler_lock) = 0;
+// Tags are sequence numbers, never addresses: a tag kept past its kernel's
+// shutdown (a C++ ShutdownHandler destroyed later) can never name a handler
+// of the next kernel that happens to sit at the same address.
+uint64_t handler_seq KT_GUARDED_BY(handler_lock) = 0;
+void* tag_of(const Handler* h) { return reinterpret_cast<void*>(uintptr_t(h->seq + 1)); }
 
 const char* const kListName[3] = {"shutdown_pre_sync", "shutdown_post_sync", "shutdown_final"};
 
@@ -317,7 +321,7 @@ extern "C" void* kt_shutdown_register(int list, void (*handler)(void*, int), voi
   h->seq = handler_seq++;
   if (!handlers[list]) handlers[list] = new std::vector<Handler*>;
   handlers[list]->push_back(h);
-  return h;
+  return tag_of(h);
 }
 
 extern "C" void kt_shutdown_deregister(int list, void* tag) {
@@ -326,5 +330,5 @@ extern "C" void kt_shutdown_deregister(int list, void* tag) {
   // Marked, not freed: a handler list may be running; shutdown frees them.
   if (handlers[list])
     for (Handler* h : *handlers[list])
-      if (h == tag) h->dead = true;
+      if (tag_of(h) == tag) h->dead = true;
 }
