@@ -50,11 +50,16 @@ static void creates_runs_and_publishes(void) {
   KTC_CHECK(strcmp(published->l_name, "nb1") == 0);
 }
 
+static void quiet(void* arg) {
+  (void)arg;
+  kthread_exit(0);
+}
+
 static void pri_none_is_pri_kthread(void) {
   lwp_t *l = NULL, *ts = NULL, *hi = NULL;
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, body, NULL, &l, "n"), 0);
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_TS, NULL, body, NULL, &ts, "t"), 0);
-  KTC_CHECK_EQ(kthread_create(MAXPRI_KERNEL_RT, KTHREAD_IDLE, NULL, body, NULL, &hi, "h"), 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE, NULL, quiet, NULL, &l, "n"), 0);
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_TS, NULL, quiet, NULL, &ts, "t"), 0);
+  KTC_CHECK_EQ(kthread_create(MAXPRI_KERNEL_RT, KTHREAD_IDLE, NULL, quiet, NULL, &hi, "h"), 0);
   KTC_CHECK_EQ(l->l_priority, PRI_KTHREAD);
   KTC_CHECK_EQ(ts->l_priority, MAXPRI_USER);
   /* Higher NetBSD priority = more urgent = lower number on the core's scale. */
@@ -87,10 +92,10 @@ static void ps_flags(const char* name, char* flags, size_t len) {
 static void intr_and_ts_threads(void) {
   lwp_t *in = NULL, *ts = NULL;
   char f[16];
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_MPSAFE | KTHREAD_INTR, NULL, body,
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_MPSAFE | KTHREAD_INTR, NULL, quiet,
                               NULL, &in, "nbintr"),
                0);
-  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_TS, NULL, body, NULL, &ts, "nbts"),
+  KTC_CHECK_EQ(kthread_create(PRI_NONE, KTHREAD_IDLE | KTHREAD_TS, NULL, quiet, NULL, &ts, "nbts"),
                0);
   KTC_CHECK(in->l_flag & KTHREAD_INTR);
   KTC_CHECK(ts->l_flag & KTHREAD_TS);
