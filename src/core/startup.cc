@@ -47,7 +47,10 @@ std::vector<Handler*>* handlers[3] KT_GUARDED_BY(handler_lock) = {};
 // shutdown (a C++ ShutdownHandler destroyed later) can never name a handler
 // of the next kernel that happens to sit at the same address.
 uint64_t handler_seq KT_GUARDED_BY(handler_lock) = 0;
-void* tag_of(const Handler* h) { return reinterpret_cast<void*>(uintptr_t(h->seq + 1)); }
+void* tag_of(const Handler* h) {
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): opaque, never dereferenced
+  return reinterpret_cast<void*>(uintptr_t(h->seq + 1));
+}
 
 const char* const kListName[3] = {"shutdown_pre_sync", "shutdown_post_sync", "shutdown_final"};
 
