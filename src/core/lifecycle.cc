@@ -117,6 +117,16 @@ void trampoline(md::Transfer tr) {
   sched_exit(t);
 }
 
+// run_from_idle() makes runnable a thread that has just left kIdle (under
+// its lock_, where kt_signal looks): a signal its mask lets through, posted
+// while it was idle, interrupts its first interruptible sleep (seq_cst
+// against kt_signal's post).
+void run_from_idle(KThread* t) {
+  if (t->sigpending_.load(std::memory_order_seq_cst) & ~t->sigmask_.load(std::memory_order_seq_cst))
+    interrupt(t);
+  setrunnable(t);
+}
+
 // land_exit() is where exit's unwind ends: with every frame of the entry
 // function gone.
 void land_exit(void* t) { exit_final(static_cast<KThread*>(t)); }
@@ -299,10 +309,7 @@ int thread_launch_reserved(kt_tid_t tid, const kt_launch* l) {
     t->launching_ = false;
     t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
   }
-  // A signal the mask lets through, posted while it was idle, interrupts
-  // its first interruptible sleep (seq_cst against kt_signal's post).
-  if (t->sigpending_.load(std::memory_order_seq_cst) & ~l->sigmask) interrupt(t);
-  setrunnable(t);
+  run_from_idle(t);
   return 0;
 }
 
@@ -362,9 +369,7 @@ int thread_start(kt_tid_t tid) {
     t->startable_ = false;
     t->state_.store(ThreadState::kRunnable, std::memory_order_relaxed);
   }
-  if (t->sigpending_.load(std::memory_order_seq_cst) & ~t->sigmask_.load(std::memory_order_seq_cst))
-    interrupt(t);
-  setrunnable(t);
+  run_from_idle(t);
   return 0;
 }
 

@@ -154,8 +154,10 @@ inline void show_asleep(KThread* t, const Sleeper* s) {
 // sleeper waits on its futex, and a kernel thread switches away. The chain
 // lock is released by the next context once our registers are saved, so no
 // waker can make us runnable before that.
+// shown says the caller has already shown t asleep (sleep_interlocked).
 [[gnu::always_inline]] inline int block_locked(Chain& c, Sleeper* s, HostThread* h, KThread* t,
-                                               uint64_t deadline) KT_RELEASE(c.lock) {
+                                               uint64_t deadline, bool shown = false)
+    KT_RELEASE(c.lock) {
   if (s->intr && t && interrupt_pending(t)) {
     dequeue(s, EINTR);
     t->state_.store(ThreadState::kRunning, std::memory_order_relaxed);
@@ -174,7 +176,7 @@ inline void show_asleep(KThread* t, const Sleeper* s) {
     panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
           t->name_);
   s->blocked = true;
-  show_asleep(t, s);
+  if (!shown) show_asleep(t, s);
   if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
   if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
   sched_block_release(h, t, c.lock);
@@ -280,7 +282,7 @@ int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t 
   enqueue_locked(c, s, t, wchan, wmesg, flags);
   if (t) show_asleep(t, s);
   interlock.unlock();
-  const int r = sleep_done(t, block_locked(c, s, h, t, deadline), 0);
+  const int r = sleep_done(t, block_locked(c, s, h, t, deadline, t != nullptr), 0);
   interlock.lock();
   return r;
 }

@@ -131,8 +131,9 @@ TEST_P(Native, SignalsInterruptUnlessBlocked) {
   Thread t([&] {
     this_thread::block_signals(uint64_t(1) << (10 - 1));  // block signal 10
     stage = 1;
-    blocked_result = sleep(&chan, "sig", std::chrono::milliseconds(20), Interruptible::kYes);
-    this_thread::block_signals(0);  // the pending 10 is delivered now, or at the next sleep
+    while (stage.load() != 2) kt_thread_yield();  // the signal is pending now
+    blocked_result = sleep(&chan, "sig", std::chrono::milliseconds(2), Interruptible::kYes);
+    this_thread::block_signals(0);  // let it through: the next sleep ends at once
     try {
       sleep(&chan, "sig", std::chrono::seconds(30), Interruptible::kYes);
     } catch (const Interrupted&) {
@@ -141,6 +142,7 @@ TEST_P(Native, SignalsInterruptUnlessBlocked) {
   });
   ASSERT_TRUE(wait_until([&] { return stage.load() == 1; }));
   signal(t, 10);
+  stage = 2;
   t.join();
   EXPECT_EQ(blocked_result, Wake::kTimedOut) << "a blocked signal leaves the sleep alone";
   EXPECT_TRUE(interrupted);
