@@ -104,15 +104,17 @@ void trampoline(md::Transfer tr) {
   if (t->biglock_depth_) biglock_release_all(t);
   {
     SpinGuard g(t->lock_);
+    // Parked under our own lock_, where join and detach look: a join that
+    // finds us parked finishes the exit for us.
     if (t->joinable())
-      while (!t->joiner_) sleep_interlocked(&t->joiner_, "mustjoin", 0, 0, t->lock_);
+      while (!t->joiner_) park_locked(&t->slp_, t->lock_, "mustjoin");
     t->exiting_ = true;
     // Wake a kernel thread waiting in join now rather than from reap(): on
     // this vCPU it becomes the next thread, so the exit switches straight to
     // it and reap() runs in its context before it goes on (two switches per
     // spawn, not three through the vCPU loop). Woken elsewhere, it finds no
-    // zombie yet and sleeps again until reap() wakes it.
-    if (t->joiner_slp_ && t->joiner_slp_->thread) wakeup_sleeper(t->joiner_slp_, &t->state_);
+    // zombie yet and parks again until reap() wakes it.
+    if (t->joiner_slp_ && t->joiner_slp_->thread) unpark_locked(t->joiner_slp_, t->lock_);
   }
   sched_exit(t);
 }
@@ -397,7 +399,7 @@ int thread_detach(kt_tid_t tid) {
   // Detaching is joining by nobody: the exit stops waiting, and reap frees.
   t->joiner_ = true;
   t->detached_ = true;
-  wakeup_sleeper(&t->slp_, &t->joiner_);
+  unpark_locked(&t->slp_, t->lock_);  // an exit waiting for a joiner
   return 0;
 }
 
@@ -419,22 +421,24 @@ int thread_join(kt_tid_t tid, int* code) {
   }
   t->joiner_ = true;
   t->joiner_slp_ = current_sleeper();
-  // The exiting thread, if it is already waiting for us, sleeps on its own
-  // joiner_ flag, queued there under lock_, which we hold: what its sleeper
-  // says now cannot change under us. All it has left to do is give up its
-  // stack, and that we do for it (its context is saved and never resumed):
-  // joining a thread that has already exited costs no switch.
+  // The exiting thread, if it is already waiting for us, is parked under
+  // lock_, which we hold: what its sleeper says now cannot change under us.
+  // All it has left to do is give up its stack, and that we do for it (its
+  // context is saved and never resumed): joining a thread that has already
+  // exited costs no switch.
   Vcpu* v = curvcpu();
-  if ((t->slp_.seq.load(std::memory_order_relaxed) & 1) &&
-      t->slp_.wchan.load(std::memory_order_relaxed) == &t->joiner_ &&
-      sleep_cancel(&t->slp_, &t->joiner_)) {
+  if (parked_under(&t->slp_, t->lock_) && t->slp_.blocked) {
+    t->slp_.park_lock.store(nullptr, std::memory_order_relaxed);
+    t->slp_.blocked = false;
     t->exiting_ = true;
     md::san_release(&t->san_);
     md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);
     t->state_.store(ThreadState::kZombie, std::memory_order_relaxed);
   }
+  // Only the exit (and reap) of t ends this wait, and both hold lock_:
+  // parked, not on a wait channel.
   while (t->state_.load(std::memory_order_relaxed) != ThreadState::kZombie)
-    sleep_interlocked(&t->state_, "kjoin", 0, 0, t->lock_);
+    park_locked(t->joiner_slp_, t->lock_, "kjoin");
   t->joiner_slp_ = nullptr;
   const int c = t->exit_code_;
   // Retire it in the same hold of lock_: reap() has let go of it (it set

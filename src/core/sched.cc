@@ -83,10 +83,9 @@ void reap(KThread* t, HostThread* h) {
       t->state_.store(ThreadState::kZombie, std::memory_order_release);
       // Wake the joiner itself: it cannot leave before it sees kZombie under
       // lock_, which we hold, so its sleeper is still where it registered.
-      // It queues itself under lock_ too, so an even sequence read here means
-      // it is awake already (exit_final woke it) and will look at the state.
-      Sleeper* j = t->joiner_slp_;
-      if (j && (j->seq.load(std::memory_order_acquire) & 1)) wakeup_sleeper(j, &t->state_);
+      // It parks under lock_ too: not parked means it is awake already
+      // (exit_final woke it) and will look at the state.
+      if (Sleeper* j = t->joiner_slp_) unpark_locked(j, t->lock_);
     }
   }
   if (!wait_for_joiner) proctab::free(t, v ? &v->threads_ : nullptr);

@@ -287,6 +287,58 @@ int sleep_interlocked(const void* wchan, const char* wmesg, int flags, uint64_t 
   return r;
 }
 
+void park_locked(Sleeper* s, SpinLock& l, const char* wmesg) {
+  KThread* t = s->thread;
+  KT_ASSERT_MSG(!s->link.linked(), "parking a sleeper queued on %p", s->wchan.load());
+  s->park_lock.store(&l, std::memory_order_relaxed);
+  s->blocked = false;
+  if (!t) {
+    s->host_word.store(0, std::memory_order_relaxed);
+    l.unlock();
+    while (s->host_word.load(std::memory_order_acquire) == 0) futex_wait(&s->host_word, 0, 0);
+    l.lock();
+    return;
+  }
+  // The big lock is a sleeping lock, not taken under a spin lock: let it go
+  // with l released. Whoever unparks us meanwhile finds us not yet blocked
+  // and only clears park_lock, which we look at before blocking.
+  int biglock = 0;
+  if (KT_UNLIKELY(t->biglock_depth_)) {
+    l.unlock();
+    biglock = biglock_release_all(t);
+    l.lock();
+  }
+  if (parked_under(s, l)) {
+    HostThread* h = host_self();
+    if (KT_UNLIKELY(h->vcpu == nullptr))
+      panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
+            t->name_);
+    s->blocked = true;
+    t->wmesg_.store(wmesg, std::memory_order_relaxed);
+    t->state_.store(ThreadState::kSleeping, std::memory_order_relaxed);
+    if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
+    sched_block_release(h, t, l);
+    // As in block_locked(): a vCPU whose threads only hand the CPU to each
+    // other never returns to its loop, so the resumed look at the timeouts.
+    Vcpu* v = curvcpu();
+    if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+    l.lock();
+    t->wmesg_.store(nullptr, std::memory_order_relaxed);
+  }
+  if (KT_UNLIKELY(biglock)) {
+    l.unlock();
+    biglock_reacquire(t, biglock);
+    l.lock();
+  }
+}
+
+bool unpark_locked(Sleeper* s, SpinLock& l) {
+  if (!parked_under(s, l)) return false;
+  s->park_lock.store(nullptr, std::memory_order_relaxed);
+  wake_dequeued(s);
+  return true;
+}
+
 int wakeup_n(const void* wchan, int n) {
   Chain& c = chain_of(wchan);
   int woken = 0;
@@ -346,25 +398,15 @@ bool unsleep(Sleeper* s, uint32_t seq, int result) {
 }
 
 void sleep_abandon(Sleeper* s) {
+  // Its kernel is gone, and with it whoever would unpark it.
+  s->park_lock.store(nullptr, std::memory_order_relaxed);
   const void* w = s->wchan.load(std::memory_order_acquire);
-  if (!w) return;
-  Chain& c = chain_of(w);
-  SpinGuard g(c.lock);
-  if (s->link.linked()) dequeue(s, 0);
+  if (w) {
+    Chain& c = chain_of(w);
+    SpinGuard g(c.lock);
+    if (s->link.linked()) dequeue(s, 0);
+  }
   s->blocked = false;
-}
-
-bool sleep_cancel(Sleeper* s, const void* wchan) {
-  Chain& c = chain_of(wchan);
-  SpinGuard g(c.lock);
-  // As in wakeup_sleeper(): the sequence, then wchan, before the link.
-  if ((s->seq.load(std::memory_order_acquire) & 1) == 0 ||
-      s->wchan.load(std::memory_order_relaxed) != wchan)
-    return false;
-  KT_ASSERT_MSG(s->blocked, "sleep_cancel on a sleeper that has not switched out");
-  dequeue(s, 0);
-  s->blocked = false;
-  return true;
 }
 
 void interrupt(KThread* t) {

@@ -49,9 +49,13 @@ struct Sleeper {
   uint8_t pri = 0;                          // [c] for wakeup_one
   bool blocked = false;                     // [c] its thread has switched out
   bool intr = false;                        // [c] interruptible
-  uint8_t show = 0;                         // [c] the ThreadState ps shows while asleep
-  KThread* thread = nullptr;                // [I] nullptr for a host sleeper
-  std::atomic<uint32_t> host_word{0};       // host sleeper: set to 1 when dequeued
+  // The lock it is parked under (park_locked), until unparked. Written under
+  // that lock; atomic, since a holder of another lock may look whether it is
+  // its own.
+  std::atomic<const SpinLock*> park_lock{nullptr};
+  uint8_t show = 0;                    // [c] the ThreadState ps shows while asleep
+  KThread* thread = nullptr;           // [I] nullptr for a host sleeper
+  std::atomic<uint32_t> host_word{0};  // host sleeper: set to 1 when dequeued
 };
 
 // The current context's sleeper: the running kernel thread's, or the calling
@@ -93,17 +97,29 @@ bool wakeup_sleeper(Sleeper* s, const void* wchan);
 // (and, for EINTR, interruptible). Used by timeouts and interrupts.
 bool unsleep(Sleeper* s, uint32_t seq, int result);
 
-// sleep_cancel() takes s, blocked on wchan, off its queue without waking
-// it: its thread will never run again (join finishing the exit of a thread
-// that waits for it). false if s is not asleep on wchan.
-bool sleep_cancel(Sleeper* s, const void* wchan);
-
-// sleep_abandon() takes s off its queue without waking it: shutdown uses it
-// on the threads it leaves behind, before freeing them.
+// sleep_abandon() takes s off its queue (or out of its park) without waking
+// it: shutdown uses it on the threads it leaves behind, before freeing them.
 void sleep_abandon(Sleeper* s);
 
 // interrupt() marks t interrupted and ends its interruptible sleep if any.
 void interrupt(KThread* t);
+
+// Parking: a sleep with no wait channel, for a wait that exactly one party
+// ends, under a lock both already hold (a join, which only the exit of the
+// thread joined ends, under that thread's lock_). It costs no hash, no chain
+// lock and no queue. park_locked() shows the caller asleep on wmesg and
+// blocks with l released (by the next context, once its registers are
+// saved); it returns holding l again, once unpark_locked() has been called,
+// or early, so callers loop on their condition. Not interruptible, no
+// timeout; the big lock is let go while parked, as by any sleep.
+void park_locked(Sleeper* s, SpinLock& l, const char* wmesg) KT_REQUIRES(l);
+// parked_under() says whether s is parked under l, which the caller holds.
+inline bool parked_under(const Sleeper* s, const SpinLock& l) KT_REQUIRES(l) {
+  return s->park_lock.load(std::memory_order_relaxed) == &l;
+}
+// unpark_locked() wakes s if it is parked under l, which the caller holds;
+// false if it is not (running, or parked under another lock).
+bool unpark_locked(Sleeper* s, SpinLock& l) KT_REQUIRES(l);
 
 // has_sleepers() is a racy hint, for assertions and tests.
 bool has_sleepers(const void* wchan);

@@ -136,6 +136,68 @@ TEST_P(Races, JoinerOnAnotherVcpuRacesTheReap) {
   EXPECT_EQ(sum, expect);
 }
 
+// A join of a thread that is itself waiting in a join: the inner joiner
+// (vCPU 0) waits for a thread exiting on vCPU 1 while the outer joiner
+// (vCPU 2 of 4 or more, else 0) joins it at a random moment: before its join,
+// while it waits there, or once it is on its way out. A join must never take
+// the inner joiner's wait for its own exit (both wait without a channel,
+// each under the lock of the thread it joins); every code arrives once.
+TEST_P(Races, JoinOfAThreadWaitingInAJoin) {
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  const int outer_cpu = ncpu() >= 4 ? 2 : 0;
+  long sum = 0, expect = 0, rounds = 0;
+  const Budget budget(kBudget, 500 / kScale, 20000);
+  Thread outer({.name = "outer", .cpu = outer_cpu}, [&] {
+    Rng r(seed);
+    for (long i = 0; budget.more(rounds); i++) {
+      const unsigned d_exit = r.delay(), d_inner = r.delay();
+      Thread inner({.name = "inner", .cpu = 0}, [i, d_exit, d_inner] {
+        Thread exiter({.name = "exiter", .cpu = 1}, [i, d_exit] {
+          spin(d_exit);
+          this_thread::exit(int(i & 7));
+        });
+        spin(d_inner);
+        this_thread::exit(exiter.join() + 8);
+      });
+      spin(r.delay());
+      sum += inner.join();
+      expect += (i & 7) + 8;
+      rounds = i + 1;
+    }
+  });
+  outer.join();
+  EXPECT_EQ(sum, expect);
+  EXPECT_GE(rounds, budget.min());
+}
+
+// Detach vs exit: a thread exits at a random moment on vCPU 1 while vCPU 0
+// detaches it, before the exit (the thread frees itself as it leaves) or
+// after it (it waits for a joiner, and the detach lets it go). Nothing may
+// be left: every descriptor is free again once the handles are all stale.
+TEST_P(Races, DetachRacesExit) {
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  const unsigned before = proctab::nprocs();
+  std::vector<kt_tid_t> gone;
+  Thread detacher({.name = "detacher", .cpu = 0}, [&] {
+    Rng r(seed);
+    for (int i = 0; i < 5000 / kScale; i++) {
+      const unsigned d = r.delay();
+      Thread t({.name = "exiter", .cpu = 1}, [d] {
+        spin(d);
+        this_thread::exit(0);
+      });
+      spin(r.delay());
+      gone.push_back(t.id());
+      t.detach();
+    }
+    for (kt_tid_t t : gone) EXPECT_TRUE(poll_until([t] { return kt_thread_pid(t) == -1; }));
+  });
+  detacher.join();
+  EXPECT_EQ(proctab::nprocs(), before);
+}
+
 // Create vs maxproc: creators on every vCPU race to the limit. Exactly
 // maxproc threads live at the peak, every other attempt is EAGAIN, nothing
 // leaks.
