@@ -1,6 +1,8 @@
 // RunQueue: one FIFO per priority level and a bitmap of the non-empty
-// levels, so push, pop and "who is most urgent" cost the same however many
-// threads or levels there are. Lower level = more urgent.
+// levels, in two tiers (a word of which bitmap words are non-empty, as
+// Zircon and the Linux O(1) scheduler have it), so push, pop and "who is
+// most urgent" cost the same, a few instructions, however many threads or
+// levels there are. Lower level = more urgent.
 #pragma once
 
 #include <cstdint>
@@ -28,9 +30,9 @@ class RunQueue {
 
   // best() is the most urgent level queued, or kLevels when empty.
   int best() const {
-    for (int w = 0; w < 4; w++)
-      if (bits_[w]) return w * 64 + __builtin_ctzll(bits_[w]);
-    return kLevels;
+    if (!words_) return kLevels;
+    const int w = __builtin_ctz(words_);
+    return w * 64 + __builtin_ctzll(bits_[w]);
   }
 
   KThread* pop() {
@@ -49,13 +51,19 @@ class RunQueue {
  private:
   void mark(int lvl) {
     bits_[lvl >> 6] |= uint64_t(1) << (lvl & 63);
+    words_ |= 1u << (lvl >> 6);
     count_++;
   }
   void unmark_if_empty(int lvl) {
     count_--;
-    if (q_[lvl].empty()) bits_[lvl >> 6] &= ~(uint64_t(1) << (lvl & 63));
+    if (!q_[lvl].empty()) return;
+    uint64_t& b = bits_[lvl >> 6];
+    b &= ~(uint64_t(1) << (lvl & 63));
+    if (!b) words_ &= ~(1u << (lvl >> 6));
   }
 
+  static_assert(kLevels == 4 * 64, "two tiers: four bitmap words");
+  unsigned words_ = 0;  // bit w: bits_[w] is not zero
   uint64_t bits_[4] = {};
   unsigned count_ = 0;
   List q_[kLevels];

@@ -38,6 +38,35 @@ void lock_slow(kt_mutex* m) {
   }
 }
 
+// The waiter count is a hint that lets a signal with nobody waiting skip
+// the sleep queue. Waiters change it only while they hold the mutex (the
+// decrement comes after the mutex is taken back), so a plain read-modify-
+// write suffices: no locked instruction. That needs every waiter to hold the
+// same mutex, as POSIX and the BSDs require; the first waiter tags the
+// condition variable with it, and a waiter with another one panics instead
+// of racing the count (and losing a wakeup). A signaller holding the mutex
+// sees every waiter that let it go before; one that does not hold it has no
+// such promise from any condition variable. Counted a moment too long, it
+// costs a signal one look at an empty queue.
+uint32_t tag_of(const kt_mutex* m) { return uint32_t(reinterpret_cast<uintptr_t>(m) >> 3) | 1; }
+
+void add_waiter(kt_cv* cv, const kt_mutex* m) {
+  auto w = std::atomic_ref<uint32_t>(cv->waiters);
+  auto tag = std::atomic_ref<uint32_t>(cv->mutex_tag);
+  const uint32_t n = w.load(std::memory_order_relaxed);
+  if (n == 0)
+    tag.store(tag_of(m), std::memory_order_relaxed);
+  else if (KT_UNLIKELY(tag.load(std::memory_order_relaxed) != tag_of(m)))
+    panic("cv_wait on '%s' with mutex '%s' while others wait on it with another mutex",
+          cv->wmesg ? cv->wmesg : "?", m->name ? m->name : "?");
+  w.store(n + 1, std::memory_order_relaxed);
+}
+
+void drop_waiter(kt_cv* cv) {
+  auto w = std::atomic_ref<uint32_t>(cv->waiters);
+  w.store(w.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 extern "C" {
@@ -86,6 +115,7 @@ int kt_mutex_owned(const struct kt_mutex* m) {
 
 void kt_cv_init(struct kt_cv* cv, const char* wmesg) {
   cv->waiters = 0;
+  cv->mutex_tag = 0;
   cv->wmesg = wmesg;
 }
 
@@ -98,17 +128,16 @@ int kt_cv_wait(struct kt_cv* cv, struct kt_mutex* m, int flags, uint64_t timo_ns
   if (!kt_mutex_owned(m))
     panic("cv_wait on '%s' without holding mutex '%s'", cv->wmesg ? cv->wmesg : "?",
           m->name ? m->name : "?");
-  auto waiters = std::atomic_ref<uint32_t>(cv->waiters);
   const uint64_t deadline = timo_ns ? now_ns() + timo_ns : 0;
   Sleeper* s = current_sleeper();
   // Queue first, then let go of the mutex: a signal sent by whoever takes
   // the mutex next finds us on the queue.
   sleep_setup(s, cv, cv->wmesg ? cv->wmesg : "cv", (flags & KT_SLEEP_INTR) ? kSleepIntr : 0);
-  waiters.fetch_add(1, std::memory_order_relaxed);
+  add_waiter(cv, m);
   kt_mutex_unlock(m);
   const int r = sleep_finish(s, deadline, true);
-  waiters.fetch_sub(1, std::memory_order_relaxed);
   kt_mutex_lock(m);
+  drop_waiter(cv);
   return r;
 }
 

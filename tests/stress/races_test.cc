@@ -92,6 +92,63 @@ TEST_P(Races, NoWakeupIsLost) {
   }
 }
 
+// R4 for condition variables: producers and consumers on every vCPU share
+// one mutex and one condition variable; each item is announced with
+// notify_one. Half the consumers wait with a timeout of a few µs, so waiters
+// come and go (and are counted in and out) while others sleep. The waiter
+// count that lets a signal skip an empty queue is kept under the mutex: a
+// miscount would skip a signal and leave a consumer asleep beside an item,
+// which its two-second timeout turns into a failure instead of a hang.
+TEST_P(Races, NoConditionVariableSignalIsLost) {
+  const uint64_t seed = stress_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  const unsigned nprod = 2, ncons = std::max(2u, ncpu());
+  const long per = 20000 / kScale;
+  Mutex m("items");
+  CondVar cv;
+  long items = 0, left = nprod * per;  // under m
+  std::atomic<long> lost{0}, short_timeouts{0};
+  std::vector<Thread> ts;
+  for (unsigned c = 0; c < ncons; c++)
+    ts.emplace_back(ThreadOptions{.name = "consumer", .cpu = int(c % ncpu())}, [&, c] {
+      Rng r(seed + c);
+      std::unique_lock lk(m);
+      while (left > 0) {
+        if (items == 0) {
+          const bool brief = (c & 1) && r.below(2);
+          const auto d =
+              brief ? std::chrono::microseconds(1 + r.below(20)) : std::chrono::seconds(2);
+          if (cv.wait_for(lk, d) == Wake::kTimedOut) {
+            if (brief)
+              short_timeouts++;
+            else if (items > 0)
+              lost++;
+          }
+          continue;
+        }
+        items--;
+        if (--left == 0) cv.notify_all();  // the others stop waiting
+      }
+    });
+  for (unsigned p = 0; p < nprod; p++)
+    ts.emplace_back(ThreadOptions{.name = "producer", .cpu = int((p + 1) % ncpu())}, [&, p] {
+      Rng r(seed + 100 + p);
+      for (long i = 0; i < per; i++) {
+        spin(r.delay());
+        {
+          std::unique_lock lk(m);
+          items++;
+        }
+        cv.notify_one();
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(lost.load(), 0);
+  EXPECT_EQ(items, 0);
+  EXPECT_FALSE(cv.has_waiters());
+  printf("%ld items, %ld brief waits timed out\n", nprod * per, short_timeouts.load());
+}
+
 // R5: join vs exit, from kernel threads and from host threads, with the
 // thread exiting at once (join may come before or after the exit).
 TEST_P(Races, JoinRacesExit) {

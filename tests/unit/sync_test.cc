@@ -363,5 +363,60 @@ TEST_P(SyncDeath, WaitWithoutTheMutexPanics) {
       "cv_wait on 'lonely' without holding mutex 'unheld'");
 }
 
+// The waiters of one condition variable share one mutex (their count is
+// kept under it): a wait with another mutex while one waits is a panic, not
+// a miscounted waiter whose wakeup a signal could skip.
+TEST_P(SyncDeath, WaitWithAnotherMutexThanTheWaitersPanics) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        static kt_mutex a;
+        static kt_mutex b;
+        static kt_cv cv;
+        kt_mutex_init(&a, "first");
+        kt_mutex_init(&b, "second");
+        kt_cv_init(&cv, "shared");
+        Thread waiter([] {
+          kt_mutex_lock(&a);
+          kt_cv_wait(&cv, &a, 0, 0);
+        });
+        ASSERT_TRUE(wait_until([] { return kt_cv_has_waiters(&cv) != 0; }));
+        run_in_kthread([] {
+          kt_mutex_lock(&b);
+          kt_cv_wait(&cv, &b, 0, 0);
+        });
+      },
+      "cv_wait on 'shared' with mutex 'second' while others wait on it with another mutex");
+}
+
+// Waiters that take turns with the same mutex are counted exactly: the
+// count goes back to zero once the last has returned, across timeouts too.
+TEST_P(Sync, WaiterCountFollowsWaitsAndTimeouts) {
+  Mutex m("count");
+  CondVar cv;
+  bool go = false;
+  std::vector<Thread> ts;
+  for (int i = 0; i < 8; i++)
+    ts.emplace_back([&] {
+      std::unique_lock lk(m);
+      cv.wait(lk, [&] { return go; });
+    });
+  for (auto& t : ts)
+    ASSERT_TRUE(wait_until([&] { return kt_thread_state(t.id()) == KT_SLEEPING; }));
+  Thread timed([&] {
+    std::unique_lock lk(m);
+    EXPECT_EQ(cv.wait_for(lk, std::chrono::milliseconds(1)), Wake::kTimedOut);  // nobody signals
+  });
+  timed.join();
+  EXPECT_TRUE(cv.has_waiters());  // the eight
+  {
+    std::unique_lock lk(m);
+    go = true;
+  }
+  cv.notify_all();
+  for (auto& t : ts) t.join();
+  EXPECT_FALSE(cv.has_waiters());
+}
+
 }  // namespace
 }  // namespace kt::test

@@ -27,10 +27,12 @@ int kt_mutex_trylock(struct kt_mutex* m);  /* 1 when taken */
 void kt_mutex_unlock(struct kt_mutex* m);  /* panics unless the caller holds it */
 int kt_mutex_owned(const struct kt_mutex* m);
 
-/* A condition variable: waiters re-test their predicate on return. */
+/* A condition variable: waiters re-test their predicate on return. All
+ * who wait on it at the same time use the same mutex (as POSIX and the BSDs
+ * require); a wait with another mutex while others wait panics. */
 struct kt_cv {
-  uint32_t waiters;
-  uint32_t kt_pad;
+  uint32_t waiters;   /* counted under the waiters' mutex */
+  uint32_t mutex_tag; /* which mutex they use, while there are waiters */
   const char* wmesg;
 };
 
