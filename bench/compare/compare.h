@@ -72,7 +72,8 @@ double pingpong_same_two_phase(const Opts&);  // the same with the two-phase sle
 double pingpong_same_cv(const Opts&);         // kt_mutex + kt_cv, 1 vCPU
 double pingpong_cross(const Opts&);           // sleep/wakeup, bound to vCPUs 0 and 1
 MemFigure mem(long n);
-double spawn_throughput(const Opts&, unsigned ncpu);  // create+exit+join per second
+// create+exit+join per second, one run (compare.cc interleaves the ncpu)
+double spawn_throughput(const Opts&, unsigned ncpu);
 }  // namespace kthreads
 
 namespace pthreads {
@@ -94,6 +95,7 @@ MemFigure mem(long n);
 namespace context {
 double spawn(const Opts&);
 double pingpong(const Opts&);
+double locked_rmw(const Opts&);
 }  // namespace context
 
 }  // namespace ktcmp

@@ -4,6 +4,11 @@
 //             jumps straight back and is never resumed (it has finished).
 //   pingpong: two contexts jumping to each other; one jump is one one-way
 //             switch.
+// And the other floor under anything that synchronises between CPUs:
+//   locked_rmw: one uncontended locked exchange on a line of its own, the
+//             price of every spin-lock acquisition (and of any locked
+//             instruction), paid however the code around it is trimmed.
+#include <atomic>
 #include <boost/context/detail/fcontext.hpp>
 #include <cstdlib>
 
@@ -44,6 +49,16 @@ double pingpong(const Opts& o) {
     const uint64_t t0 = now_ns();
     for (long i = 0; i < n; i++) c = bc::jump_fcontext(c, nullptr).fctx;
     return double(now_ns() - t0) / double(2 * n);
+  });
+}
+
+double locked_rmw(const Opts& o) {
+  alignas(64) static std::atomic<long> word{0};
+  return median(o, [&] {
+    const long n = 20000000 / o.scale;
+    const uint64_t t0 = now_ns();
+    for (long i = 0; i < n; i++) word.exchange(i, std::memory_order_acquire);
+    return double(now_ns() - t0) / double(n);
   });
 }
 
