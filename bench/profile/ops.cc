@@ -91,8 +91,10 @@ kt_mutex mu;
 kt_cv cv[2];
 int cv_turn;
 
+int side[2] = {0, 1};
+
 void cv_play(void* p) {
-  const int me = int(reinterpret_cast<intptr_t>(p));
+  const int me = *static_cast<int*>(p);
   kt_mutex_lock(&mu);
   for (long i = 0; i < n; i++) {
     while (cv_turn != me) kt_cv_wait(&cv[me], &mu, 0, 0);
@@ -106,8 +108,8 @@ void condvar(void*) {
   kt_mutex_init(&mu, "ops");
   kt_cv_init(&cv[0], "cv0");
   kt_cv_init(&cv[1], "cv1");
-  const kt_tid_t p1 = start(cv_play, reinterpret_cast<void*>(intptr_t(1)));
-  cv_play(nullptr);
+  const kt_tid_t p1 = start(cv_play, &side[1]);
+  cv_play(&side[0]);
   join(p1);
 }
 

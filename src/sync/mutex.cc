@@ -48,7 +48,10 @@ void lock_slow(kt_mutex* m) {
 // sees every waiter that let it go before; one that does not hold it has no
 // such promise from any condition variable. Counted a moment too long, it
 // costs a signal one look at an empty queue.
-uint32_t tag_of(const kt_mutex* m) { return uint32_t(reinterpret_cast<uintptr_t>(m) >> 3) | 1; }
+uint32_t tag_of(const kt_mutex* m) {
+  const auto a = reinterpret_cast<uintptr_t>(m) >> 3;  // mutexes are 8-byte aligned
+  return uint32_t(a ^ (a >> 32)) | 1;                  // all of the address, never 0
+}
 
 void add_waiter(kt_cv* cv, const kt_mutex* m) {
   auto w = std::atomic_ref<uint32_t>(cv->waiters);
