@@ -27,6 +27,7 @@
 #include <mutex>
 
 #include "bench.h"
+#include "court.h"
 #include "kt/c/sleep.h"
 #include "kt/c/thread.h"
 #include "kt/sync.hpp"
@@ -35,47 +36,22 @@
 namespace {
 
 using ktbench::Booted;
+using ktbench::Court;
 using ktbench::Meter;
 
 constexpr int kWarmup = 1000;
-
-// Court: whose turn it is, and one wait channel per player.
-struct Court {
-  alignas(64) int turn = 0;
-  bool stop = false;
-  bool one_hold = false;  // kt_sleep_unless: the turn tested under the channel's lock
-  alignas(64) char chan[2][64] = {};
-
-  int load_turn() const { return __atomic_load_n(&turn, __ATOMIC_ACQUIRE); }
-  static int turn_is_0(void* p) { return static_cast<Court*>(p)->load_turn() == 0; }
-  static int turn_is_1(void* p) { return static_cast<Court*>(p)->load_turn() == 1; }
-
-  void await_turn(int me) {
-    while (load_turn() != me) {
-      if (one_hold) {
-        kt_sleep_unless(chan[me], "court", 0, 0, me ? turn_is_1 : turn_is_0, this);
-        continue;
-      }
-      kt_sleep_setup(chan[me], "court", 0);
-      kt_sleep_finish(0, load_turn() != me);
-    }
-  }
-  void pass(int me) {
-    __atomic_store_n(&turn, 1 - me, __ATOMIC_RELEASE);
-    kt_wakeup(chan[1 - me]);
-  }
-};
 
 // Player 0 runs the benchmark loop; player 1 returns every serve.
 void sleep_wakeup(benchmark::State& state, unsigned ncpu, int cpu_a, int cpu_b,
                   bool one_hold = false) {
   Booted k(ncpu);
   Court c;
-  c.one_hold = one_hold;
+  c.two_phase = !one_hold;
+  bool stop = false;  // read by pong on its turn, after the serve that set it
   auto pong = [&] {
     for (;;) {
-      c.await_turn(1);
-      if (c.stop) return;
+      c.await(1);
+      if (stop) return;
       c.pass(1);
     }
   };
@@ -84,17 +60,17 @@ void sleep_wakeup(benchmark::State& state, unsigned ncpu, int cpu_a, int cpu_b,
       [&] {
         for (int i = 0; i < kWarmup; i++) {
           c.pass(0);
-          c.await_turn(0);
+          c.await(0);
         }
         Meter m;
         m.start();
         for (auto _ : state) {
           c.pass(0);
-          c.await_turn(0);
+          c.await(0);
         }
         m.stop();
         m.report(state, 2);
-        c.stop = true;
+        stop = true;
         c.pass(0);
       },
       cpu_a);

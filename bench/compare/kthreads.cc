@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "../court.h"
 #include "compare.h"
 #include "kt/c/sleep.h"
 #include "kt/c/sync.h"
@@ -14,6 +15,8 @@
 
 namespace ktcmp::kthreads {
 namespace {
+
+using ktbench::Court;
 
 constexpr int kWarmup = 1000;
 
@@ -80,32 +83,6 @@ struct Gate {
 };
 
 void gate_wait(void* g) { static_cast<Gate*>(g)->wait(); }
-
-// Court: two players, each sleeping on its own channel until its turn:
-// with the one-hold sleep (the turn tested under the channel's lock,
-// kt_sleep_unless), or the two-phase one (queue, test, block).
-struct Court {
-  alignas(64) int turn = 0;
-  bool two_phase = false;
-  alignas(64) char chan[2][64] = {};
-  int load_turn() const { return __atomic_load_n(&turn, __ATOMIC_ACQUIRE); }
-  static int turn_is_0(void* p) { return static_cast<Court*>(p)->load_turn() == 0; }
-  static int turn_is_1(void* p) { return static_cast<Court*>(p)->load_turn() == 1; }
-  void await(int me) {
-    while (load_turn() != me) {
-      if (two_phase) {
-        kt_sleep_setup(chan[me], "court", 0);
-        kt_sleep_finish(0, load_turn() != me);
-      } else {
-        kt_sleep_unless(chan[me], "court", 0, 0, me ? turn_is_1 : turn_is_0, this);
-      }
-    }
-  }
-  void pass(int me) {
-    __atomic_store_n(&turn, 1 - me, __ATOMIC_RELEASE);
-    kt_wakeup(chan[1 - me]);
-  }
-};
 
 // court_pingpong(): ns per one-way hand-off over n round trips, player 0 on
 // cpu0 and player 1 on cpu1.

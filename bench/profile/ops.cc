@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../court.h"
 #include "kt/c/sleep.h"
 #include "kt/c/sync.h"
 #include "kt/c/thread.h"
@@ -47,29 +48,7 @@ void spawn(void*) {
   for (long i = 0; i < n; i++) join(start(empty, nullptr));
 }
 
-// Court: whose turn it is, and a wait channel per side.
-struct Court {
-  int turn = 0;
-  bool two_phase = false;
-  alignas(64) char chan[2][64] = {};
-  int load() const { return __atomic_load_n(&turn, __ATOMIC_ACQUIRE); }
-  static int is0(void* p) { return static_cast<Court*>(p)->load() == 0; }
-  static int is1(void* p) { return static_cast<Court*>(p)->load() == 1; }
-  void await(int me) {
-    while (load() != me) {
-      if (two_phase) {
-        kt_sleep_setup(chan[me], "court", 0);
-        kt_sleep_finish(0, load() != me);
-      } else {
-        kt_sleep_unless(chan[me], "court", 0, 0, me ? is1 : is0, this);
-      }
-    }
-  }
-  void pass(int me) {
-    __atomic_store_n(&turn, 1 - me, __ATOMIC_RELEASE);
-    kt_wakeup(chan[1 - me]);
-  }
-} court;
+ktbench::Court court;
 
 void player1(void*) {
   for (long i = 0; i < n; i++) {
