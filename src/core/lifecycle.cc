@@ -427,9 +427,7 @@ int thread_join(kt_tid_t tid, int* code) {
   // context is saved and never resumed): joining a thread that has already
   // exited costs no switch.
   Vcpu* v = curvcpu();
-  if (parked_under(&t->slp_, t->lock_) && t->slp_.blocked) {
-    t->slp_.park_lock.store(nullptr, std::memory_order_relaxed);
-    t->slp_.blocked = false;
+  if (park_cancel(&t->slp_, t->lock_)) {
     t->exiting_ = true;
     md::san_release(&t->san_);
     md::stack_free(&t->stack_, v ? &v->stacks_ : nullptr);

@@ -149,6 +149,28 @@ inline void show_asleep(KThread* t, const Sleeper* s) {
   t->state_.store(ThreadState(s->show), std::memory_order_relaxed);
 }
 
+// sleep_switch() is how every sleep that blocks leaves the CPU: t, shown
+// asleep, switches away holding l, which the next context releases once
+// t's registers are saved, so no waker can make it runnable before that;
+// a deadline is armed for the time it is away.
+[[gnu::always_inline]] inline void sleep_switch(HostThread* h, KThread* t, Sleeper* s, SpinLock& l,
+                                                uint64_t deadline) KT_RELEASE(l) {
+  // Without a vCPU (inside a host call) there is no timer to arm either.
+  if (KT_UNLIKELY(h->vcpu == nullptr))
+    panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
+          t->name_);
+  s->blocked = true;
+  if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
+  if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
+  sched_block_release(h, t, l);
+  if (deadline) timer_cancel(t);
+  // A vCPU whose threads only hand the CPU to each other never returns to
+  // its loop: each resumed sleeper looks at the timeouts on its way out
+  // (on the vCPU it resumed on, which may not be the one it slept on).
+  Vcpu* v = curvcpu();
+  if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+}
+
 // block_locked() ends every sleep that is still queued and wants to block:
 // a pending interrupt or a passed deadline wins first; otherwise a host
 // sleeper waits on its futex, and a kernel thread switches away. The chain
@@ -171,21 +193,8 @@ inline void show_asleep(KThread* t, const Sleeper* s) {
     return EWOULDBLOCK;
   }
   if (!t) return host_wait(c, s, deadline);
-  // Without a vCPU (inside a host call) there is no timer to arm either.
-  if (KT_UNLIKELY(h->vcpu == nullptr))
-    panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
-          t->name_);
-  s->blocked = true;
   if (!shown) show_asleep(t, s);
-  if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
-  if (deadline) timer_arm(t, deadline, s->seq.load(std::memory_order_relaxed));
-  sched_block_release(h, t, c.lock);
-  if (deadline) timer_cancel(t);
-  // A vCPU whose threads only hand the CPU to each other never returns to
-  // its loop: each resumed sleeper looks at the timeouts on its way out
-  // (on the vCPU it resumed on, which may not be the one it slept on).
-  Vcpu* v = curvcpu();
-  if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+  sleep_switch(h, t, s, c.lock, deadline);
   // Precedence (R9): an interrupt that has come by the time a timed-out
   // sleeper runs again wins over the timeout, as FreeBSD's and OpenBSD's
   // sleeps have it; a wakeup that found the sleeper wins over both.
@@ -309,19 +318,9 @@ void park_locked(Sleeper* s, SpinLock& l, const char* wmesg) {
     l.lock();
   }
   if (parked_under(s, l)) {
-    HostThread* h = host_self();
-    if (KT_UNLIKELY(h->vcpu == nullptr))
-      panic("kernel thread pid %d '%s' slept inside a host call (kt_hostcall_enter)", t->pid_,
-            t->name_);
-    s->blocked = true;
     t->wmesg_.store(wmesg, std::memory_order_relaxed);
     t->state_.store(ThreadState::kSleeping, std::memory_order_relaxed);
-    if (t->sched_ == KT_SCHED_TS) t->slept_at_ = now_coarse_ns();
-    sched_block_release(h, t, l);
-    // As in block_locked(): a vCPU whose threads only hand the CPU to each
-    // other never returns to its loop, so the resumed look at the timeouts.
-    Vcpu* v = curvcpu();
-    if (v->next_deadline_.load(std::memory_order_relaxed)) run_timers(v);
+    sleep_switch(host_self(), t, s, l, 0);
     l.lock();
     t->wmesg_.store(nullptr, std::memory_order_relaxed);
   }

@@ -120,6 +120,17 @@ inline bool parked_under(const Sleeper* s, const SpinLock& l) KT_REQUIRES(l) {
 // unpark_locked() wakes s if it is parked under l, which the caller holds;
 // false if it is not (running, or parked under another lock).
 bool unpark_locked(Sleeper* s, SpinLock& l) KT_REQUIRES(l);
+// park_cancel() takes s, parked under l (held) and switched out, out of its
+// park without waking it: its thread will never run again (a join
+// finishing the exit of a thread that waits for it). false if s is not so
+// parked.
+// Inline: every join asks it.
+inline bool park_cancel(Sleeper* s, SpinLock& l) KT_REQUIRES(l) {
+  if (!parked_under(s, l) || !s->blocked) return false;
+  s->park_lock.store(nullptr, std::memory_order_relaxed);
+  s->blocked = false;
+  return true;
+}
 
 // has_sleepers() is a racy hint, for assertions and tests.
 bool has_sleepers(const void* wchan);
