@@ -193,7 +193,9 @@ static int go_exit;
 static int waiter_rc = -1;
 static void exits_when_told(void* arg) {
   (void)arg;
-  while (!LOAD(go_exit)) tsleep(&go_exit, 0, "go", 0);
+  /* A tick at a time: tsleep has no interlock, so the host's store and
+   * wakeup can fall between the test and the sleep (FreeBSD's too). */
+  while (!LOAD(go_exit)) tsleep(&go_exit, 0, "go", 1);
   kthread_exit(0);
 }
 static void sleeps_on_handle(void* arg) {
